@@ -1,0 +1,1 @@
+"""A local Tesla SSO server for tests and the demo."""
