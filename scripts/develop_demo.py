@@ -1,0 +1,199 @@
+"""Run the demo: the Tesla SSO emulator and Home Assistant with Tesla Token, on loopback.
+
+Started by scripts/develop. Prepares a throw-away configuration folder (.develop/), creates the
+owner user on first start, prints the URLs and demo accounts, and stops both on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+import json
+import os
+from pathlib import Path
+import signal
+import subprocess
+import sys
+import time
+from urllib.error import URLError
+from urllib.request import Request, urlopen
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO_USER = "demo"
+DEMO_PASSWORD = "tesla-token-demo"  # noqa: S105 - the local demo's own login, printed on start
+DEMO_ACCOUNTS = (
+    ("owner@example.com", "plain sign-in"),
+    ("captcha@example.com", "a captcha on the first page"),
+    ("mfa@example.com", 'two MFA devices, "Phone" and "Watch", and backup codes'),
+    ("china@example.com", "a China-region account (the emulator redirects it)"),
+)
+
+CONFIGURATION_YAML = """\
+# Written by scripts/develop: a minimal Home Assistant for the Tesla Token demo.
+homeassistant:
+  name: Tesla Token demo
+  time_zone: UTC
+  country: US
+  unit_system: metric
+frontend:
+config:
+recorder:
+logger:
+  default: warning
+  logs:
+    custom_components.tesla_token: debug
+"""
+
+
+def write_store(config_dir: Path, key: str, version: int, data: object, minor: int = 1) -> None:
+    """Write a Home Assistant .storage file."""
+    storage = config_dir / ".storage"
+    storage.mkdir(parents=True, exist_ok=True)
+    document = {"version": version, "minor_version": minor, "key": key, "data": data}
+    (storage / key).write_text(json.dumps(document, indent=2), encoding="utf-8")
+
+
+def prepare_config(config_dir: Path, hass_port: int) -> None:
+    """Write configuration.yaml, the loopback HTTP settings and the onboarding state."""
+    config_dir.mkdir(parents=True, exist_ok=True)
+    (config_dir / "configuration.yaml").write_text(CONFIGURATION_YAML, encoding="utf-8")
+    link = config_dir / "custom_components"
+    if not link.exists():
+        link.symlink_to(REPO / "custom_components")
+    # Home Assistant keeps its HTTP settings in storage; bind to loopback only.
+    http = {
+        "server_host": ["127.0.0.1"],
+        "server_port": hass_port,
+        "cors_allowed_origins": ["https://cast.home-assistant.io"],
+        "use_x_forwarded_for": False,
+        "login_attempts_threshold": -1,
+        "ip_ban_enabled": True,
+        "ssl_profile": "modern",
+        "use_x_frame_options": True,
+        "created_at": datetime.now(UTC).isoformat(),
+        "error": None,
+        "error_message": None,
+    }
+    write_store(
+        config_dir,
+        "http",
+        2,
+        {"stable": http, "pending": None, "yaml_migration_done": True},
+        minor=2,
+    )
+    onboarding = config_dir / ".storage" / "onboarding"
+    if not onboarding.exists():
+        # Everything but the user step; the user is created through the API below.
+        write_store(
+            config_dir, "onboarding", 4, {"done": ["core_config", "analytics", "integration"]}
+        )
+
+
+def wait_for(url: str, seconds: float) -> None:
+    """Wait until a URL answers (any HTTP status)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urlopen(url, timeout=2):  # noqa: S310 - a loopback URL we built
+                return
+        except URLError as err:
+            if getattr(err, "code", None) is not None:
+                return
+            time.sleep(0.5)
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"scripts/develop: {url} did not answer within {seconds:.0f} s")
+
+
+def create_owner(hass_url: str) -> None:
+    """Create the demo owner user unless onboarding already did."""
+    body = json.dumps(
+        {
+            "name": "Demo",
+            "username": DEMO_USER,
+            "password": DEMO_PASSWORD,
+            "client_id": f"{hass_url}/",
+            "language": "en",
+        }
+    ).encode()
+    request = Request(
+        f"{hass_url}/api/onboarding/users",
+        data=body,
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urlopen(request, timeout=30):  # noqa: S310 - a loopback URL we built
+            pass
+    except URLError as err:
+        if getattr(err, "code", None) != 403:  # 403: the user exists already
+            raise
+
+
+def main() -> int:
+    """Start both servers and wait for Ctrl-C."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--hass-port", type=int, default=int(os.environ.get("HASS_PORT", "8123")))
+    parser.add_argument(
+        "--emulator-port", type=int, default=int(os.environ.get("EMULATOR_PORT", "8765"))
+    )
+    parser.add_argument("--config", type=Path, default=REPO / ".develop" / "config")
+    args = parser.parse_args()
+
+    prepare_config(args.config, args.hass_port)
+    python = sys.executable
+    emulator = subprocess.Popen(  # noqa: S603 - our own module
+        [python, "-m", "emulator", "--host", "127.0.0.1", "--port", str(args.emulator_port)],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+    )
+    hass = subprocess.Popen(  # noqa: S603 - Home Assistant from our venv
+        [python, "-m", "homeassistant", "--config", str(args.config), "--skip-pip"], cwd=REPO
+    )
+    processes = (hass, emulator)
+
+    def stop(*_: object) -> None:
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        emulator_url = f"http://127.0.0.1:{args.emulator_port}"
+        hass_url = f"http://127.0.0.1:{args.hass_port}"
+        wait_for(f"{emulator_url}/__emulator__/requests", 30)
+        wait_for(f"{hass_url}/api/onboarding", 300)
+        create_owner(hass_url)
+        accounts = "\n".join(f"    {email:22} {what}" for email, what in DEMO_ACCOUNTS)
+        print(  # noqa: T201
+            f"""
+Tesla Token demo is running.
+  Home Assistant:   {hass_url}   (user {DEMO_USER!r}, password {DEMO_PASSWORD!r})
+  Tesla SSO emulator: {emulator_url}
+
+Add the integration: Settings -> Devices & services -> Add integration -> Tesla Token.
+Open "Advanced" and set the Tesla sign-in server to {emulator_url}/oauth2/v3
+Demo accounts (password: tesla-demo-password):
+{accounts}
+Captcha answers and MFA codes: {emulator_url}/__emulator__/captcha/latest and
+  {emulator_url}/__emulator__/mfa/code?email=mfa@example.com&device=Phone
+
+Press Ctrl-C to stop both.""",
+            flush=True,
+        )
+        while all(process.poll() is None for process in processes):
+            time.sleep(1)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
