@@ -7,3 +7,51 @@ from typing import Final
 
 DOMAIN: Final = "tesla_token"
 LOGGER: Final = logging.getLogger(__package__)
+
+# Config entry data. The password is never stored, nor the id_token.
+CONF_EMAIL: Final = "email"
+CONF_REGION: Final = "region"
+CONF_AUTH_URL: Final = "auth_url"  # a custom SSO base (emulator, proxy) or None
+CONF_ISSUER: Final = "issuer"  # the SSO base that issued the tokens: refreshes go there
+CONF_ACCESS_TOKEN: Final = "access_token"
+CONF_REFRESH_TOKEN: Final = "refresh_token"
+CONF_EXPIRES_AT: Final = "expires_at"  # epoch seconds
+CONF_ISSUED_AT: Final = "issued_at"  # epoch seconds
+CONF_REFRESH_TOKEN_ISSUED_AT: Final = "refresh_token_issued_at"  # epoch seconds or None
+
+# Options.
+CONF_REFRESH_MODE: Final = "refresh_mode"
+REFRESH_MODE_LIFETIME_SHARE: Final = "lifetime_share"
+REFRESH_MODE_BEFORE_EXPIRY: Final = "before_expiry"
+CONF_REFRESH_SHARE: Final = "refresh_share"  # percent of the access token's lifetime
+CONF_REFRESH_MINUTES_BEFORE: Final = "refresh_minutes_before"
+CONF_REPAIR_GRACE_MINUTES: Final = "repair_grace_minutes"
+CONF_ALLOW_TOKEN_ACTION: Final = "allow_token_action"
+
+DEFAULT_REFRESH_MODE: Final = REFRESH_MODE_LIFETIME_SHARE
+DEFAULT_REFRESH_SHARE: Final = 75
+DEFAULT_REFRESH_MINUTES_BEFORE: Final = 60
+DEFAULT_REPAIR_GRACE_MINUTES: Final = 60
+DEFAULT_ALLOW_TOKEN_ACTION: Final = False
+
+DEFAULT_OPTIONS: Final[dict[str, str | int | bool]] = {
+    CONF_REFRESH_MODE: DEFAULT_REFRESH_MODE,
+    CONF_REFRESH_SHARE: DEFAULT_REFRESH_SHARE,
+    CONF_REFRESH_MINUTES_BEFORE: DEFAULT_REFRESH_MINUTES_BEFORE,
+    CONF_REPAIR_GRACE_MINUTES: DEFAULT_REPAIR_GRACE_MINUTES,
+    CONF_ALLOW_TOKEN_ACTION: DEFAULT_ALLOW_TOKEN_ACTION,
+}
+
+# Seconds every request to Tesla may take.
+REQUEST_TIMEOUT: Final = 30
+
+# Events and actions.
+EVENT_TOKEN_REFRESHED: Final = f"{DOMAIN}_refreshed"
+EVENT_TOKEN_REFRESH_FAILED: Final = f"{DOMAIN}_refresh_failed"
+SERVICE_REFRESH: Final = "refresh"
+SERVICE_GET_ACCESS_TOKEN: Final = "get_access_token"
+ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
+
+# Repair issue ids (suffixed with the entry id).
+ISSUE_REAUTH_REQUIRED: Final = "reauth_required"
+ISSUE_REFRESH_FAILING: Final = "refresh_failing"
