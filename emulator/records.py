@@ -1,0 +1,126 @@
+"""The records the emulator keeps while it runs: sessions, transactions, codes, tokens, requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from .scenario import Region
+
+
+class Stage(StrEnum):
+    """Where a sign-in transaction stands."""
+
+    LOGIN = "login"  # the form was served; credentials not yet accepted
+    MFA = "mfa"  # password accepted, a second factor is needed
+    VERIFIED = "verified"  # second factor accepted; the finish POST gets the code
+
+
+@dataclass(frozen=True)
+class AuthorizeParams:
+    """The query of GET /authorize, kept for the POSTs of the same transaction."""
+
+    client_id: str
+    redirect_uri: str
+    response_type: str
+    scope: str
+    code_challenge: str
+    code_challenge_method: str
+    state: str | None
+    login_hint: str | None
+
+
+@dataclass
+class Transaction:
+    """One sign-in attempt (the form's `transaction_id`)."""
+
+    id: str
+    csrf: str = field(repr=False)
+    region: Region
+    params: AuthorizeParams
+    created_at: float
+    email: str | None = None
+    stage: Stage = Stage.LOGIN
+    captcha_required: bool = False
+    posts: int = 0
+    mfa_failures: int = 0
+    amr: tuple[str, ...] = ("pwd",)
+
+
+@dataclass
+class Session:
+    """A `tesla-auth.sid` browser session; captcha and transactions are bound to it."""
+
+    id: str
+    transactions: dict[str, Transaction] = field(default_factory=dict)
+    captcha_answer: str | None = field(default=None, repr=False)
+
+
+@dataclass
+class AuthCode:
+    """An authorization code handed out in the redirect."""
+
+    email: str
+    region: Region
+    redirect_uri: str
+    code_challenge: str
+    state: str | None
+    amr: tuple[str, ...]
+    scope: str
+    created_at: float
+    used: bool = False
+
+
+@dataclass
+class RefreshRecord:
+    """A refresh token the emulator issued."""
+
+    email: str
+    region: Region
+    amr: tuple[str, ...]
+    scope: str
+    issued_at: float
+    active: bool = True
+
+
+@dataclass
+class AccessRecord:
+    """An access token the emulator issued (the legacy exchange checks it)."""
+
+    email: str
+    region: Region
+    expires_at: float
+
+
+@dataclass
+class AccountRuntime:
+    """What happened to an account while the emulator ran."""
+
+    failed_logins: int = 0
+    locked: bool = False
+    backup_failures: int = 0
+    used_backup_codes: set[str] = field(default_factory=set, repr=False)
+    used_totp_steps: dict[str, set[int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One served request: never a body, a value or a secret, only names."""
+
+    method: str
+    path: str
+    status: int
+    time: float
+    query: tuple[str, ...] = ()
+    form: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {
+            "method": self.method,
+            "path": self.path,
+            "status": self.status,
+            "time": self.time,
+            "query": list(self.query),
+            "form": list(self.form),
+        }

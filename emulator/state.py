@@ -1,0 +1,221 @@
+"""The live state of one emulator: scenario, sessions, codes, tokens, request log and faults."""
+
+from __future__ import annotations
+
+import copy
+import secrets
+import string
+import time
+
+from . import tokens
+from .faults import Fault, FaultTable
+from .records import (
+    AccessRecord,
+    AccountRuntime,
+    AuthCode,
+    AuthorizeParams,
+    RefreshRecord,
+    RequestRecord,
+    Session,
+    Transaction,
+)
+from .scenario import Account, Region, Scenario
+from .totp import totp as totp_code
+from .urls import sso_base
+
+_TRANSACTION_ALPHABET = string.ascii_letters + string.digits
+# Captcha characters a person cannot confuse (no 0/o, 1/l/i).
+CAPTCHA_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+class UnknownAccountError(LookupError):
+    """No account (or device) with that email (or name) in the scenario."""
+
+
+class State:
+    """Everything the emulator knows; tests may read it and change `scenario` at run time."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        """Start from `scenario` with nothing issued yet."""
+        self.scenario = scenario
+        self._initial = copy.deepcopy(scenario)
+        self.base_url = "http://127.0.0.1"
+        self._clear()
+
+    def _clear(self) -> None:
+        self.key = secrets.token_bytes(32)
+        self.requests: list[RequestRecord] = []
+        self.faults = FaultTable()
+        self.sessions: dict[str, Session] = {}
+        self.codes: dict[str, AuthCode] = {}
+        self.refresh_tokens: dict[str, RefreshRecord] = {}
+        self.access_tokens: dict[str, AccessRecord] = {}
+        self.accounts_runtime: dict[str, AccountRuntime] = {}
+        self._latest_captcha: str | None = None
+
+    @staticmethod
+    def now() -> float:
+        """The current time, read afresh each time (so freezegun moves it)."""
+        return time.time()
+
+    # --- the operations tests and the control API use ---------------------------------
+
+    def reset(self) -> None:
+        """Back to the scenario the emulator started with; forget everything issued."""
+        self.scenario = copy.deepcopy(self._initial)
+        self._clear()
+
+    def latest_captcha_answer(self) -> str | None:
+        """The answer of the captcha served last (any session)."""
+        return self._latest_captcha
+
+    def totp(self, email: str, device_name: str) -> str:
+        """The current RFC 6238 passcode of an account's device."""
+        device = self.require_account(email).device(device_name)
+        if device is None:
+            raise UnknownAccountError("no such device")
+        return totp_code(device.secret, self.now())
+
+    def backup_codes(self, email: str) -> list[str]:
+        """The backup codes of an account that were not used yet."""
+        account = self.require_account(email)
+        used = self.runtime(account.email).used_backup_codes
+        return [code for code in account.backup_codes if code not in used]
+
+    def mint_refresh_token(self, email: str, amr: tuple[str, ...] = ("pwd",)) -> str:
+        """A valid refresh token for the account, as if it had just signed in."""
+        account = self.require_account(email)
+        issuer = sso_base(self.base_url, account.region)
+        return self._new_refresh_token(account, issuer, amr, tokens.DEFAULT_SCOPE)
+
+    def revoke(self, email: str) -> None:
+        """Revoke every token and code of the account (as a password change does)."""
+        account = self.require_account(email)
+        for record in self.refresh_tokens.values():
+            if record.email == account.email:
+                record.active = False
+        self.access_tokens = {
+            t: r for t, r in self.access_tokens.items() if r.email != account.email
+        }
+        self.codes = {c: r for c, r in self.codes.items() if r.email != account.email}
+
+    def set_fault(self, endpoint: str, fault: Fault) -> None:
+        """Arm a fault on an endpoint (see faults.ENDPOINTS)."""
+        self.faults.add(endpoint, fault)
+
+    def clear_faults(self) -> None:
+        """Disarm every fault."""
+        self.faults.clear()
+
+    def clear_requests(self) -> None:
+        """Forget the request log."""
+        self.requests.clear()
+
+    # --- accounts ------------------------------------------------------------------------
+
+    def require_account(self, email: str) -> Account:
+        """The account with that email; raises UnknownAccountError."""
+        account = self.scenario.account(email)
+        if account is None:
+            raise UnknownAccountError("no such account")
+        return account
+
+    def runtime(self, email: str) -> AccountRuntime:
+        """The run-time counters of an account."""
+        return self.accounts_runtime.setdefault(email.strip().lower(), AccountRuntime())
+
+    def is_locked(self, account: Account) -> bool:
+        """Whether sign-in is refused for the account."""
+        return account.locked or self.runtime(account.email).locked
+
+    # --- sessions, transactions, captcha --------------------------------------------------
+
+    def new_session(self) -> Session:
+        """A fresh `tesla-auth.sid` session."""
+        session = Session(id=secrets.token_urlsafe(24))
+        self.sessions[session.id] = session
+        return session
+
+    def new_transaction(
+        self, session: Session, region: Region, params: AuthorizeParams
+    ) -> Transaction:
+        """A new sign-in transaction bound to `session`."""
+        transaction = Transaction(
+            id="".join(secrets.choice(_TRANSACTION_ALPHABET) for _ in range(8)),
+            csrf=secrets.token_urlsafe(27),
+            region=region,
+            params=params,
+            created_at=self.now(),
+        )
+        session.transactions[transaction.id] = transaction
+        return transaction
+
+    def new_captcha(self, session: Session) -> str:
+        """Draw a new captcha answer for the session (the previous one stops working)."""
+        answer = "".join(
+            secrets.choice(CAPTCHA_ALPHABET)
+            for _ in range(self.scenario.captcha_length)
+        )
+        session.captcha_answer = answer
+        self._latest_captcha = answer
+        return answer
+
+    # --- codes and tokens ----------------------------------------------------------------
+
+    def issue_code(self, transaction: Transaction, account: Account) -> str:
+        """An authorization code for a finished transaction."""
+        code = secrets.token_hex(30)
+        self.codes[code] = AuthCode(
+            email=account.email,
+            region=account.region,
+            redirect_uri=transaction.params.redirect_uri,
+            code_challenge=transaction.params.code_challenge,
+            state=transaction.params.state,
+            amr=transaction.amr,
+            scope=transaction.params.scope,
+            created_at=self.now(),
+        )
+        return code
+
+    def issue_tokens(
+        self,
+        account: Account,
+        issuer: str,
+        amr: tuple[str, ...],
+        scope: str,
+        *,
+        refresh_token: str | None = None,
+    ) -> dict[str, object]:
+        """A token response body; mints a refresh token unless one is passed to repeat."""
+        now = self.now()
+        lifetime = self.scenario.access_token_lifetime
+        grant = tokens.Grant(account, issuer, amr, scope)
+        access = tokens.access_token(self.key, grant, lifetime, now)
+        self.access_tokens[access] = AccessRecord(
+            email=account.email, region=account.region, expires_at=now + lifetime
+        )
+        if refresh_token is None:
+            refresh_token = self._new_refresh_token(account, issuer, amr, scope)
+        return {
+            "access_token": access,
+            "refresh_token": refresh_token,
+            "id_token": tokens.id_token(self.key, account, issuer, now),
+            "expires_in": lifetime,
+            "token_type": "Bearer",
+        }
+
+    def _new_refresh_token(
+        self, account: Account, issuer: str, amr: tuple[str, ...], scope: str
+    ) -> str:
+        now = self.now()
+        token = tokens.refresh_token(
+            self.key, tokens.Grant(account, issuer, amr, scope), now
+        )
+        self.refresh_tokens[token] = RefreshRecord(
+            email=account.email,
+            region=account.region,
+            amr=amr,
+            scope=scope,
+            issued_at=now,
+        )
+        return token

@@ -1,0 +1,90 @@
+"""The claims of the tokens the emulated SSO hands out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import secrets
+from typing import Any
+import uuid
+
+from . import jwt
+from .scenario import Account, Region
+from .urls import OWNER_API
+
+DEFAULT_SCOPE = "openid email offline_access"
+ID_TOKEN_LIFETIME = 28800
+
+
+def scopes(scope: str) -> list[str]:
+    """A space-separated scope as the list the tokens carry."""
+    return [s for s in scope.split(" ") if s] or DEFAULT_SCOPE.split(" ")
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Who a token is for, which server issues it, how the person signed in, and the scope."""
+
+    account: Account
+    issuer: str
+    amr: tuple[str, ...]
+    scope: str
+
+
+def access_token(key: bytes, grant: Grant, lifetime: int, now: float) -> str:
+    """A v3 Owner API access token (claims as the real ones carry them)."""
+    iat = int(now)
+    account = grant.account
+    claims: dict[str, Any] = {
+        "iss": grant.issuer,
+        "aud": [OWNER_API[account.region], f"{grant.issuer}/userinfo"],
+        "azp": "ownerapi",
+        "sub": account.sub,
+        "scp": scopes(grant.scope),
+        "amr": list(grant.amr),
+        "iat": iat,
+        "exp": iat + lifetime,
+        "auth_time": iat,
+        "ou_code": account.ou_code,
+        "locale": account.locale,
+        "jti": str(uuid.uuid4()),
+    }
+    return jwt.encode(claims, key)
+
+
+def refresh_token(key: bytes, grant: Grant, now: float) -> str:
+    """A v3 refresh token: a JWT without `exp`, unique per mint."""
+    claims: dict[str, Any] = {
+        "iss": grant.issuer,
+        "aud": f"{grant.issuer}/token",
+        "iat": int(now),
+        "scp": scopes(grant.scope),
+        "data": {
+            "v": "1",
+            "auth_time": int(now),
+            "sub": grant.account.sub,
+            "amr": list(grant.amr),
+            "nonce": secrets.token_hex(8),
+        },
+    }
+    return jwt.encode(claims, key)
+
+
+def id_token(key: bytes, account: Account, issuer: str, now: float) -> str:
+    """An OpenID id_token with the account's email."""
+    iat = int(now)
+    claims: dict[str, Any] = {
+        "iss": issuer,
+        "aud": "ownerapi",
+        "sub": account.sub,
+        "email": account.email,
+        "iat": iat,
+        "exp": iat + ID_TOKEN_LIFETIME,
+        "auth_time": iat,
+    }
+    return jwt.encode(claims, key)
+
+
+def legacy_owner_token(region: Region) -> str:
+    """A token of the retired owner-api exchange: prefix + 64 hex."""
+    prefix = "cn-" if region == Region.CHINA else "qts-"
+    return prefix + secrets.token_hex(32)
