@@ -71,16 +71,6 @@ def login_page(
         form.querySelector("#form-input-cancel").value = "1";
         form.submit();
       }});
-      var robot = document.getElementById("g-recaptcha-checkbox");
-      if (robot) {{
-        robot.addEventListener("change", function(event) {{
-          var answer = document.createElement("input");
-          answer.type = "hidden";
-          answer.name = "g-recaptcha-response";
-          answer.value = "emulated-" + Date.now();
-          form.appendChild(answer);
-        }});
-      }}
     }});
   </script>"""
     feedback = "".join(f"<p>{escape(text)}</p>" for text in messages.values())
@@ -101,8 +91,16 @@ def login_page(
         <label><span>I'm not a robot</span><span id="g-recaptcha-widget"></span></label>
       </div>
       <script type="text/javascript">
+        // Only this page mentions reCAPTCHA: clients detect it by these markers.
         document.getElementById("g-recaptcha-widget").outerHTML =
           '<input type="checkbox" id="g-recaptcha-checkbox" name="g-recaptcha-checkbox" />';
+        document.getElementById("g-recaptcha-checkbox").addEventListener("change", function() {
+          var answer = document.createElement("input");
+          answer.type = "hidden";
+          answer.name = "g-recaptcha-response";
+          answer.value = "emulated-" + Date.now();
+          document.getElementById("form").appendChild(answer);
+        });
       </script>
       <div class="tds-form-feedback"></div>
     </div>"""

@@ -151,6 +151,14 @@ async def test_captcha_without_login_hint_follows_the_scenario_knob(
     assert 'name="captcha"' in page.text
 
 
+async def test_recaptcha_markers_only_in_recaptcha_mode(
+    emulator: Emulator, http: aiohttp.ClientSession
+) -> None:
+    """Clients detect reCAPTCHA by its markers: an ordinary page must not carry them."""
+    page = await Browser(http, emulator.global_sso).open("owner@example.com")
+    assert "recaptcha" not in page.text.lower()
+
+
 async def test_recaptcha_mode_refuses_scripted_sign_in(
     emulator: Emulator, http: aiohttp.ClientSession
 ) -> None:

@@ -1,0 +1,100 @@
+"""Reading the callback URL (from a 302 Location or pasted by a person) into an Authorized step."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs
+
+from .const import LEGACY_REDIRECT_URI, REDIRECT_URI
+from .errors import CallbackError, InvalidCallbackUrl, StateMismatch
+from .steps import Authorized
+from .urls import trusted_issuer
+
+_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s'\"<>`]+")
+_ERROR_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+_TRAILING_PUNCTUATION = ".,;)"
+
+
+def extract_url(pasted: str) -> str:
+    """Find the URL in pasted text (plain, quoted, or inside the browser's console line).
+
+    Raises:
+        InvalidCallbackUrl: the text holds no URL.
+    """
+    match = _URL_IN_TEXT.search(pasted)
+    if match is None:
+        raise InvalidCallbackUrl("The pasted text contains no URL")
+    return match.group(0).rstrip(_TRAILING_PUNCTUATION)
+
+
+def _callback_prefixes(redirect_uri: str) -> set[str]:
+    """The URLs (without query) that a callback may start with."""
+    return {
+        uri.rstrip("/").lower()
+        for uri in (redirect_uri, REDIRECT_URI, LEGACY_REDIRECT_URI)
+    }
+
+
+def is_callback_url(url: str, redirect_uri: str) -> bool:
+    """Tell whether a URL is the sign-in callback (today's or the old void/callback)."""
+    return url.partition("?")[0].rstrip("/").lower() in _callback_prefixes(redirect_uri)
+
+
+def _single(params: dict[str, list[str]], name: str) -> str | None:
+    """Return the one value of a query parameter, None when absent.
+
+    Raises:
+        InvalidCallbackUrl: the parameter appears more than once.
+    """
+    values = params.get(name)
+    if not values:
+        return None
+    if len(values) > 1:
+        raise InvalidCallbackUrl(f"The callback carries {name} more than once")
+    return values[0]
+
+
+def parse_callback(
+    pasted: str,
+    *,
+    state: str,
+    redirect_uri: str,
+    trusted_base: str,
+    default_issuer: str,
+) -> Authorized:
+    """Turn a callback URL into an Authorized step after checking state and issuer.
+
+    Args:
+        pasted: the callback URL, possibly with spaces, quotes or the console's wording around it.
+        state: the state this sign-in sent.
+        redirect_uri: the redirect_uri this sign-in sent.
+        trusted_base: the SSO base the person chose; an issuer must share its origin or be Tesla's.
+        default_issuer: the issuer to use when the callback names none.
+
+    Raises:
+        InvalidCallbackUrl: not a callback, no code, or a foreign issuer.
+        CallbackError: the callback carries ``error=``.
+        StateMismatch: the state differs from this sign-in's.
+    """
+    url = extract_url(pasted)
+    if not is_callback_url(url, redirect_uri):
+        raise InvalidCallbackUrl("The URL is not Tesla's sign-in callback")
+    query = url.partition("?")[2].partition("#")[0]
+    params = parse_qs(query, keep_blank_values=True)
+    error = _single(params, "error")
+    if error is not None:
+        raise CallbackError(error if _ERROR_NAME.fullmatch(error) else "unknown")
+    code = _single(params, "code")
+    if not code:
+        raise InvalidCallbackUrl("The callback has no code")
+    if _single(params, "state") != state:
+        raise StateMismatch
+    issuer = _single(params, "issuer")
+    if issuer is None:
+        return Authorized(code=code, issuer=default_issuer)
+    trusted = trusted_issuer(issuer, trusted_base)
+    if trusted is None:
+        raise InvalidCallbackUrl(
+            "The callback names an issuer that is not a trusted SSO server"
+        )
+    return Authorized(code=code, issuer=trusted)

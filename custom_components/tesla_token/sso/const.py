@@ -1,0 +1,31 @@
+"""Fixed facts about Tesla's single sign-on service."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Final
+
+REDIRECT_URI: Final = "tesla://auth/callback"
+# Refused for ``ownerapi`` since April 2026, but a pasted callback may still carry it.
+LEGACY_REDIRECT_URI: Final = "https://auth.tesla.com/void/callback"
+CLIENT_ID: Final = "ownerapi"
+SCOPE: Final = "openid email offline_access"
+DEFAULT_TIMEOUT: Final = 30.0
+
+
+class Region(StrEnum):
+    """The Tesla SSO region an account lives in."""
+
+    GLOBAL = "global"
+    CHINA = "china"
+
+
+SSO_BASES: Final[dict[Region, str]] = {
+    Region.GLOBAL: "https://auth.tesla.com/oauth2/v3",
+    Region.CHINA: "https://auth.tesla.cn/oauth2/v3",
+}
+
+# Origins (scheme, host, port) that may issue tokens and send the region redirect.
+TESLA_SSO_ORIGINS: Final[frozenset[tuple[str, str, int]]] = frozenset(
+    {("https", "auth.tesla.com", 443), ("https", "auth.tesla.cn", 443)}
+)

@@ -1,0 +1,348 @@
+"""A scripted sign-in conversation with Tesla's SSO (the form, captcha and MFA)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, NoReturn
+from urllib.parse import urljoin
+
+import aiohttp
+
+from .callback import is_callback_url, parse_callback
+from .const import DEFAULT_TIMEOUT, REDIRECT_URI
+from .errors import (
+    AccountLocked,
+    BackupCodeInvalid,
+    BackupCodeLocked,
+    CaptchaInvalid,
+    InvalidCredentials,
+    MfaCodeInvalid,
+    MfaCodeReplayed,
+    MfaExpired,
+    MfaTooManyAttempts,
+    TeslaSsoError,
+    UnexpectedResponse,
+)
+from .pages import (
+    PageKind,
+    SsoPage,
+    is_account_locked_page,
+    raise_for_known_error_page,
+    read_page,
+)
+from .pkce import Pkce
+from .steps import Authorized, CaptchaRequired, LoginStep, MfaFactor, MfaRequired
+from .token_client import exchange_code
+from .tokens import TokenSet
+from .transport import HttpResponse, send
+from .urls import region_redirect_base, validate_sso_base
+
+_LOGGER = logging.getLogger(__name__)
+
+_MFA_ERRORS: dict[str, type[TeslaSsoError]] = {
+    "ERR_MAX_VERIFICATION_ATTEMPTS": MfaTooManyAttempts,
+    "ERR_PASS_CODE_REPLAY": MfaCodeReplayed,
+    "ERR_EXPIRED": MfaExpired,
+    "ERR_OBJECT_VALIDATION": MfaCodeInvalid,  # not a well-formed passcode
+}
+_BACKUP_ERRORS: dict[str, type[TeslaSsoError]] = {
+    "ERR_MAX_BACKUP_ATTEMPTS": BackupCodeLocked,
+    "ERR_BACKUP_CODE_REPLAY": BackupCodeInvalid,
+    "ERR_OBJECT_VALIDATION": BackupCodeInvalid,  # not 9 characters
+    "ERR_EXPIRED": MfaExpired,
+}
+
+
+def _error_code(body: dict[str, Any]) -> str | None:
+    """Return the ``{"error": {"code": …}}`` code (or a bare ``{"error": "…"}``), if any."""
+    error = body.get("error")
+    if isinstance(error, dict):
+        error = error.get("code")
+    return error if isinstance(error, str) else None
+
+
+def _data_object(body: dict[str, Any], what: str) -> dict[str, Any]:
+    """Return the ``data`` object of a JSON envelope, or raise UnexpectedResponse."""
+    data = body.get("data")
+    if not isinstance(data, dict):
+        raise UnexpectedResponse(f"The {what} answer has no data object")
+    return data
+
+
+def _raise_for_status(response: HttpResponse, what: str) -> NoReturn:
+    """Raise the error a known stop page means, else UnexpectedResponse naming the status."""
+    raise_for_known_error_page(response.text())
+    raise UnexpectedResponse(f"{what} answered HTTP {response.status}")
+
+
+class LoginSession:
+    """One sign-in conversation; the caller owns the ClientSession and gives it its own cookie jar."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        sso_base: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        redirect_uri: str = REDIRECT_URI,
+    ) -> None:
+        """Prepare a sign-in against an SSO base (validated; see validate_sso_base)."""
+        self._session = session
+        self._chosen_base = validate_sso_base(sso_base)
+        self.sso_base = self._chosen_base
+        self._timeout = timeout
+        self._redirect_uri = redirect_uri
+        self._pkce = Pkce()
+        self._params: dict[str, str] = {}
+        self._form: dict[str, str] = {}
+        self._captcha_url = ""
+        self._mfa_csrf = ""
+        self._authorized: Authorized | None = None
+
+    @property
+    def _authorize_url(self) -> str:
+        return f"{self.sso_base}/authorize"
+
+    @property
+    def _transaction_id(self) -> str:
+        return self._form.get("transaction_id", "")
+
+    async def _send(self, method: str, url: str, **kwargs: Any) -> HttpResponse:
+        return await send(self._session, method, url, timeout=self._timeout, **kwargs)
+
+    async def start(self, email: str) -> CaptchaRequired | None:
+        """Load the sign-in form (following a region redirect once).
+
+        Returns:
+            CaptchaRequired when the form asks for a captcha, None for the plain form.
+        """
+        self._params = self._pkce.authorize_params(self._redirect_uri, login_hint=email)
+        self._authorized = None
+        response = await self._send("GET", self._authorize_url, params=self._params)
+        if 300 <= response.status < 400:
+            new_base = region_redirect_base(
+                response.location or "", response.url, self._chosen_base
+            )
+            if new_base is None:
+                raise UnexpectedResponse(
+                    "The sign-in page redirected to a server that is not trusted"
+                )
+            _LOGGER.debug("Region redirect from %s to %s", self.sso_base, new_base)
+            self.sso_base = new_base
+            response = await self._send("GET", self._authorize_url, params=self._params)
+        if response.status != 200:
+            _raise_for_status(response, "The sign-in page")
+        page = self._take_page(response)
+        if page.kind is PageKind.SIGN_IN:
+            return None
+        if page.kind is PageKind.CAPTCHA_REQUIRED:
+            return CaptchaRequired()
+        raise UnexpectedResponse(
+            f"The sign-in page is a {page.kind.name} page, not the form"
+        )
+
+    def _take_page(self, response: HttpResponse) -> SsoPage:
+        """Read a page and keep its form inputs and captcha location for the next request."""
+        page = read_page(response.text())
+        if page.kind is not PageKind.MFA:
+            self._form = page.form
+            self._captcha_url = urljoin(response.url, page.captcha_src or "/captcha")
+        return page
+
+    def _require_form(self) -> None:
+        if not self._form:
+            raise RuntimeError("Call start() before this step")
+
+    async def captcha_image(self) -> bytes:
+        """Fetch the captcha image (SVG) bound to this conversation."""
+        self._require_form()
+        response = await self._send("GET", self._captcha_url)
+        if response.status != 200 or not response.body:
+            raise UnexpectedResponse(
+                f"The captcha image answered HTTP {response.status}"
+            )
+        if b"<svg" not in response.body[:2048].lower():
+            raise UnexpectedResponse("The captcha is not an SVG image")
+        return response.body
+
+    async def submit_credentials(
+        self, email: str, password: str, captcha: str | None = None
+    ) -> LoginStep:
+        """Post email and password (and the captcha answer) and say what comes next.
+
+        Raises:
+            InvalidCredentials, AccountLocked, CaptchaInvalid, RecaptchaRequired,
+            RedirectUriRefused, CallbackError, StateMismatch, InvalidCallbackUrl: see errors.py.
+            TransientError: WAF, rate limit, server or connection trouble, or an unknown page.
+        """
+        self._require_form()
+        form = {**self._form, "identity": email, "credential": password}
+        if captcha is not None:
+            form["captcha"] = captcha
+        response = await self._send(
+            "POST", self._authorize_url, params=self._params, form=form
+        )
+        if response.status == 401:
+            if is_account_locked_page(response.text()):
+                raise AccountLocked
+            raise InvalidCredentials
+        if 300 <= response.status < 400:
+            return self._authorized_from(response)
+        if response.status != 200:
+            _raise_for_status(response, "The sign-in form")
+        page = self._take_page(response)
+        if page.kind is PageKind.MFA:
+            # Since 2023 the MFA requests carry the MFA page's _csrf; the form's is the fallback.
+            self._mfa_csrf = page.csrf or self._form["_csrf"]
+            return MfaRequired(await self._mfa_factors())
+        if page.kind is PageKind.CAPTCHA_INVALID:
+            raise CaptchaInvalid
+        if page.kind is PageKind.CAPTCHA_REQUIRED:
+            return CaptchaRequired()
+        raise UnexpectedResponse(
+            "The sign-in form came back without a captcha or a known message"
+        )
+
+    def _authorized_from(self, response: HttpResponse) -> Authorized:
+        """Read the code from a redirect to the callback."""
+        location = response.location or ""
+        if not is_callback_url(location, self._redirect_uri):
+            raise UnexpectedResponse(
+                "The sign-in redirected somewhere other than the callback"
+            )
+        self._authorized = parse_callback(
+            location,
+            state=self._pkce.state,
+            redirect_uri=self._redirect_uri,
+            trusted_base=self._chosen_base,
+            default_issuer=self.sso_base,
+        )
+        _LOGGER.debug("Signed in; code issued by %s", self._authorized.issuer)
+        return self._authorized
+
+    async def _mfa_factors(self) -> tuple[MfaFactor, ...]:
+        """List the account's MFA devices."""
+        response = await self._send(
+            "GET",
+            f"{self.sso_base}/authorize/mfa/factors",
+            params={"transaction_id": self._transaction_id},
+        )
+        if response.status != 200:
+            raise UnexpectedResponse(
+                f"The MFA device list answered HTTP {response.status}"
+            )
+        data = response.json_object().get("data")
+        if not isinstance(data, list):
+            raise UnexpectedResponse("The MFA device list has no data list")
+        factors: list[MfaFactor] = []
+        for entry in data:
+            if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+                raise UnexpectedResponse("An MFA device has no id")
+            factors.append(
+                MfaFactor(
+                    id=entry["id"],
+                    name=str(entry.get("name") or entry["id"]),
+                    factor_type=str(entry.get("factorType") or "unknown"),
+                )
+            )
+        return tuple(factors)
+
+    def _mfa_json(self, **fields: str) -> dict[str, str]:
+        return {
+            "transaction_id": self._transaction_id,
+            "_csrf": self._mfa_csrf,
+            **fields,
+        }
+
+    async def verify_passcode(self, factor_id: str, passcode: str) -> Authorized:
+        """Verify a passcode from the chosen device, then finish the sign-in.
+
+        Raises:
+            MfaCodeInvalid, MfaTooManyAttempts, MfaCodeReplayed, MfaExpired: see errors.py.
+        """
+        self._require_form()
+        response = await self._send(
+            "POST",
+            f"{self.sso_base}/authorize/mfa/verify",
+            json_body=self._mfa_json(factor_id=factor_id, passcode=passcode),
+        )
+        body = response.json_object()
+        if (code := _error_code(body)) is not None:
+            raise _MFA_ERRORS.get(code, UnexpectedResponse)(
+                f"MFA verification failed: {code}"
+            )
+        data = _data_object(body, "MFA verification")
+        if data.get("valid") is not True or data.get("approved") is not True:
+            raise MfaCodeInvalid
+        return await self._finish()
+
+    async def verify_backup_code(self, backup_code: str) -> Authorized:
+        """Use a backup code instead of a device passcode, then finish the sign-in.
+
+        Raises:
+            BackupCodeInvalid, BackupCodeLocked, MfaExpired: see errors.py.
+        """
+        self._require_form()
+        response = await self._send(
+            "POST",
+            f"{self.sso_base}/authorize/mfa/backupcodes/attempt",
+            json_body=self._mfa_json(backup_code=backup_code),
+        )
+        body = response.json_object()
+        if (code := _error_code(body)) is not None:
+            raise _BACKUP_ERRORS.get(code, UnexpectedResponse)(
+                f"Backup code check failed: {code}"
+            )
+        data = _data_object(body, "backup code")
+        if data.get("valid") is True:
+            return await self._finish()
+        if (
+            data.get("locked") is True
+            or data.get("attemptsRemaining") == 0
+            or data.get("reason") == "ERR_MAX_BACKUP_ATTEMPTS"
+        ):
+            raise BackupCodeLocked
+        raise BackupCodeInvalid
+
+    async def _finish(self) -> Authorized:
+        """POST only the transaction id; the answer redirects to the callback with the code."""
+        response = await self._send(
+            "POST",
+            self._authorize_url,
+            params=self._params,
+            form={"transaction_id": self._transaction_id},
+        )
+        if not 300 <= response.status < 400:
+            _raise_for_status(response, "Finishing the sign-in")
+        return self._authorized_from(response)
+
+    async def fetch_tokens(self) -> TokenSet:
+        """Exchange the authorization code for tokens at ``<issuer>/token``."""
+        if self._authorized is None:
+            raise RuntimeError("The sign-in has no authorization code yet")
+        return await exchange_code(
+            self._session,
+            self._authorized,
+            verifier=self._pkce.verifier,
+            redirect_uri=self._redirect_uri,
+            state=self._pkce.state,
+            trusted_base=self._chosen_base,
+            timeout=self._timeout,
+        )
+
+    async def cancel(self) -> None:
+        """Tell Tesla the sign-in is abandoned (best effort; never raises)."""
+        if not self._transaction_id or self._authorized is not None:
+            return
+        try:
+            await self._send(
+                "POST",
+                self._authorize_url,
+                params=self._params,
+                form={"transaction_id": self._transaction_id, "cancel": "1"},
+            )
+        # RuntimeError: the caller already closed the session.
+        except (TeslaSsoError, RuntimeError) as err:
+            _LOGGER.debug("Cancelling the sign-in failed: %s", type(err).__name__)
+        finally:
+            self._form = {}

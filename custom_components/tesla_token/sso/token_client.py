@@ -1,0 +1,201 @@
+"""The token endpoint: exchanging an authorization code and refreshing tokens."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import aiohttp
+
+from .const import CLIENT_ID, DEFAULT_TIMEOUT, SCOPE, SSO_BASES, Region
+from .errors import (
+    AuthorizationCodeInvalid,
+    InvalidCallbackUrl,
+    InvalidServerUrl,
+    InvalidToken,
+    LoginRequired,
+    StateMismatch,
+    UnexpectedResponse,
+)
+from .steps import Authorized
+from .tokens import TokenSet, decode_jwt_claims, number_claim
+from .transport import HttpResponse, send
+from .urls import trusted_issuer
+
+_LOGGER = logging.getLogger(__name__)
+_REFRESH_REFUSALS = frozenset({"login_required", "invalid_grant"})
+
+
+def _error_name(response: HttpResponse) -> str | None:
+    """Return the OAuth error name of an error response (``{"error": …}``), if it has one."""
+    try:
+        body = response.json_object()
+    except UnexpectedResponse:
+        return None
+    error = body.get("error")
+    if isinstance(error, dict):
+        error = error.get("code")
+    return error if isinstance(error, str) else None
+
+
+def _string(body: dict[str, Any], name: str) -> str | None:
+    """Return a non-empty string member of a JSON object, else None."""
+    value = body.get(name)
+    return value if isinstance(value, str) and value else None
+
+
+def token_set_from_response(
+    body: dict[str, Any],
+    *,
+    trusted_base: str,
+    previous_refresh_token: str | None = None,
+) -> TokenSet:
+    """Build a TokenSet from a /token answer.
+
+    Args:
+        body: the JSON answer.
+        trusted_base: the SSO base whose origin (or Tesla's) may issue these tokens.
+        previous_refresh_token: kept when the answer carries no new refresh token.
+
+    Raises:
+        UnexpectedResponse: tokens missing, unreadable, or issued by an untrusted server.
+    """
+    access_token = _string(body, "access_token")
+    refresh_token = _string(body, "refresh_token") or previous_refresh_token
+    if access_token is None or refresh_token is None:
+        missing = "access_token" if access_token is None else "refresh_token"
+        raise UnexpectedResponse(f"The token response has no {missing}")
+    try:
+        claims = decode_jwt_claims(access_token)
+    except InvalidToken as err:
+        raise UnexpectedResponse(
+            "The access token in the token response is not a JWT"
+        ) from err
+    if not isinstance(claims.get("sub"), str) or not isinstance(claims.get("iss"), str):
+        raise UnexpectedResponse("The access token has no sub or iss claim")
+    issuer = trusted_issuer(claims["iss"], trusted_base)
+    if issuer is None:
+        raise UnexpectedResponse("The access token was issued by an untrusted server")
+    now = time.time()
+    issued_at = number_claim(claims, "iat") or now
+    expires_at = number_claim(claims, "exp")
+    if expires_at is None:
+        expires_in = body.get("expires_in")
+        if isinstance(expires_in, bool) or not isinstance(expires_in, int | float):
+            raise UnexpectedResponse(
+                "The token response gives no expiry (exp or expires_in)"
+            )
+        expires_at = now + expires_in
+    return TokenSet(
+        access_token=access_token,
+        refresh_token=refresh_token,
+        id_token=_string(body, "id_token"),
+        expires_at=expires_at,
+        issued_at=issued_at,
+        issuer=issuer,
+    )
+
+
+async def exchange_code(
+    session: aiohttp.ClientSession,
+    authorized: Authorized,
+    *,
+    verifier: str,
+    redirect_uri: str,
+    state: str,
+    trusted_base: str,
+    timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109 - a per-request limit
+) -> TokenSet:
+    """Exchange an authorization code at ``<issuer>/token``.
+
+    Raises:
+        InvalidCallbackUrl: the issuer is not a trusted SSO server.
+        AuthorizationCodeInvalid: the code expired or was already used.
+        StateMismatch: the answer echoes another sign-in's state.
+        TransientError: the server could not answer usefully now.
+    """
+    issuer = trusted_issuer(authorized.issuer, trusted_base)
+    if issuer is None:
+        raise InvalidCallbackUrl("The authorization code names an untrusted issuer")
+    response = await send(
+        session,
+        "POST",
+        f"{issuer}/token",
+        timeout=timeout,
+        json_body={
+            "grant_type": "authorization_code",
+            "client_id": CLIENT_ID,
+            "code": authorized.code,
+            "code_verifier": verifier,
+            "redirect_uri": redirect_uri,
+        },
+    )
+    if response.status in (400, 401):
+        error = _error_name(response)
+        if error == "invalid_grant":
+            raise AuthorizationCodeInvalid
+        raise UnexpectedResponse(
+            f"The token endpoint refused the code (HTTP {response.status}, {error or 'no error name'})"
+        )
+    if response.status != 200:
+        raise UnexpectedResponse(f"The token endpoint answered HTTP {response.status}")
+    body = response.json_object()
+    echoed_state = body.get("state")
+    if echoed_state is not None and echoed_state != state:
+        raise StateMismatch("The token response belongs to a different sign-in attempt")
+    return token_set_from_response(body, trusted_base=trusted_base)
+
+
+async def refresh_tokens(
+    session: aiohttp.ClientSession,
+    issuer: str,
+    refresh_token: str,
+    *,
+    trusted_base: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109 - a per-request limit
+) -> TokenSet:
+    """Get fresh tokens from the issuing SSO server.
+
+    Args:
+        session: any client session (no cookies are needed).
+        issuer: the SSO base that issued the tokens (the access token's ``iss``).
+        refresh_token: the current refresh token; kept when the answer carries none.
+        trusted_base: a custom SSO base the issuer may share an origin with; without it only
+            Tesla's own SSO servers are trusted.
+        timeout: seconds for the request.
+
+    Raises:
+        InvalidServerUrl: the issuer is not a trusted SSO server.
+        LoginRequired: the refresh token was refused; the person must sign in again.
+        TransientError: the server could not answer usefully now.
+    """
+    base = trusted_base if trusted_base is not None else SSO_BASES[Region.GLOBAL]
+    checked_issuer = trusted_issuer(issuer, base)
+    if checked_issuer is None:
+        raise InvalidServerUrl("The token issuer is not a trusted SSO server")
+    response = await send(
+        session,
+        "POST",
+        f"{checked_issuer}/token",
+        timeout=timeout,
+        json_body={
+            "grant_type": "refresh_token",
+            "client_id": CLIENT_ID,
+            "refresh_token": refresh_token,
+            "scope": SCOPE,
+        },
+    )
+    if response.status in (400, 401):
+        error = _error_name(response)
+        if response.status == 401 or error in _REFRESH_REFUSALS:
+            _LOGGER.debug("Refresh refused by %s (%s)", checked_issuer, error)
+            raise LoginRequired
+        raise UnexpectedResponse(
+            f"The token endpoint refused the refresh (HTTP 400, {error or 'no error name'})"
+        )
+    if response.status != 200:
+        raise UnexpectedResponse(f"The token endpoint answered HTTP {response.status}")
+    return token_set_from_response(
+        response.json_object(), trusted_base=base, previous_refresh_token=refresh_token
+    )

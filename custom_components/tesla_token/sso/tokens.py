@@ -1,0 +1,131 @@
+"""Facts about tokens, read without verifying signatures."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass, field
+from enum import StrEnum
+import json
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from .errors import InvalidToken
+
+_LEGACY_EXCHANGED = re.compile(r"(?:qts|eu|cn)-[0-9a-fA-F]{64}")
+_V2 = re.compile(r"[0-9a-fA-F]{64}")
+_SSO_BASE_PATH = "/oauth2/v3"
+_FLEET_ISSUER_SUFFIX = "/nts"
+
+
+class TokenKind(StrEnum):
+    """What kind of Tesla token a string is."""
+
+    OWNER_API = "owner_api"
+    FLEET_API = "fleet_api"
+    LEGACY_EXCHANGED = "legacy_exchanged"
+    V2 = "v2"
+    UNKNOWN = "unknown"
+
+
+def decode_jwt_claims(token: str) -> dict[str, Any]:
+    """Return the claims of a JWT without checking its signature.
+
+    Raises:
+        InvalidToken: the string is not a JWT with a JSON object as payload.
+    """
+    parts = token.strip().split(".")
+    if len(parts) != 3 or not parts[1]:
+        raise InvalidToken("Not a JWT (expected three dot-separated parts)")
+    payload = parts[1] + "=" * (-len(parts[1]) % 4)
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload.encode("ascii")))
+    except (binascii.Error, UnicodeError, ValueError) as err:
+        raise InvalidToken("The JWT payload is not base64url-encoded JSON") from err
+    if not isinstance(claims, dict):
+        raise InvalidToken("The JWT payload is not a JSON object")
+    return claims
+
+
+def token_kind(token: str) -> TokenKind:
+    """Recognise a Tesla token by its shape (and, for JWTs, its issuer and azp claims)."""
+    token = token.strip()
+    if _LEGACY_EXCHANGED.fullmatch(token):
+        return TokenKind.LEGACY_EXCHANGED
+    if _V2.fullmatch(token):
+        return TokenKind.V2
+    try:
+        claims = decode_jwt_claims(token)
+    except InvalidToken:
+        return TokenKind.UNKNOWN
+    issuer = claims.get("iss")
+    issuer_path = urlsplit(issuer).path.rstrip("/") if isinstance(issuer, str) else ""
+    if issuer_path.endswith(_FLEET_ISSUER_SUFFIX):
+        return TokenKind.FLEET_API
+    if claims.get("azp") == "ownerapi" or issuer_path.endswith(_SSO_BASE_PATH):
+        return TokenKind.OWNER_API
+    return TokenKind.UNKNOWN
+
+
+def number_claim(claims: dict[str, Any], name: str) -> float | None:
+    """Return a numeric claim (``exp``, ``iat``), or None when missing or not a number."""
+    value = claims.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _claims_or_empty(token: str | None) -> dict[str, Any]:
+    """Return a JWT's claims, or an empty dict for a missing or opaque token."""
+    if not token:
+        return {}
+    try:
+        return decode_jwt_claims(token)
+    except InvalidToken:
+        return {}
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    """The tokens of one signed-in account; its repr never shows a token."""
+
+    access_token: str = field(repr=False)
+    refresh_token: str = field(repr=False)
+    id_token: str | None = field(repr=False)
+    expires_at: float
+    issued_at: float
+    issuer: str
+
+    @property
+    def subject(self) -> str:
+        """The account's stable id (access token ``sub``).
+
+        Raises:
+            InvalidToken: the access token has no ``sub``.
+        """
+        subject = _claims_or_empty(self.access_token).get("sub")
+        if not isinstance(subject, str) or not subject:
+            raise InvalidToken("The access token has no subject")
+        return subject
+
+    @property
+    def email(self) -> str | None:
+        """The account's email address from the id_token, when there is one."""
+        email = _claims_or_empty(self.id_token).get("email")
+        return email if isinstance(email, str) and email else None
+
+    @property
+    def kind(self) -> TokenKind:
+        """The kind of the access token."""
+        return token_kind(self.access_token)
+
+    @property
+    def lifetime(self) -> float:
+        """Seconds between issue and expiry of the access token."""
+        return self.expires_at - self.issued_at
+
+    @property
+    def refresh_token_issued_at(self) -> float | None:
+        """When the refresh token was issued (its ``iat``), if it says."""
+        return number_claim(_claims_or_empty(self.refresh_token), "iat")

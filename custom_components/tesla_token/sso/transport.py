@@ -1,0 +1,162 @@
+"""The one place that sends HTTP requests to the SSO server.
+
+Every request has a timeout, never follows a redirect, keeps TLS verification on and turns
+transport failures and "try again later" answers into TransientError subclasses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+import json
+import logging
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from .errors import (
+    RateLimited,
+    ServerError,
+    SsoConnectionError,
+    UnexpectedResponse,
+    WafBlocked,
+    WafChallenge,
+)
+from .pages import is_waf_challenge
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Return the seconds a Retry-After header asks to wait (delta-seconds or HTTP date)."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except TypeError, ValueError, IndexError:
+        return None
+    if when.tzinfo is None:  # RFC 9110 dates are GMT
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    """A fully read response; its repr shows no body (it may hold tokens)."""
+
+    method: str
+    url: str = field(repr=False)  # the query holds the state
+    status: int
+    headers: Mapping[str, str] = field(repr=False)
+    body: bytes = field(repr=False)
+
+    @property
+    def path(self) -> str:
+        """The request path without the query (safe to log)."""
+        return urlsplit(self.url).path
+
+    @property
+    def location(self) -> str | None:
+        """The Location header of a redirect, if any."""
+        return self.headers.get("Location")
+
+    def text(self) -> str:
+        """The body as text (UTF-8, invalid bytes replaced)."""
+        return self.body.decode("utf-8", errors="replace")
+
+    def json_object(self) -> dict[str, Any]:
+        """The body as a JSON object.
+
+        Raises:
+            UnexpectedResponse: the body is not (complete) JSON or not an object.
+        """
+        try:
+            data = json.loads(self.body)
+        except ValueError as err:
+            raise UnexpectedResponse(
+                f"{self.method} {self.path} answered HTTP {self.status} without valid JSON"
+            ) from err
+        if not isinstance(data, dict):
+            raise UnexpectedResponse(
+                f"{self.method} {self.path} answered JSON that is not an object"
+            )
+        return data
+
+
+async def send(
+    session: aiohttp.ClientSession,
+    method: str,
+    url: str,
+    *,
+    timeout: float,  # noqa: ASYNC109 - a per-request limit
+    params: Mapping[str, str] | None = None,
+    form: Mapping[str, str] | None = None,
+    json_body: Mapping[str, Any] | None = None,
+) -> HttpResponse:
+    """Send one request and read the whole answer.
+
+    Raises:
+        SsoConnectionError: the server could not be reached, timed out or dropped the connection.
+        RateLimited: HTTP 429 (with the parsed Retry-After).
+        ServerError: HTTP 5xx.
+        WafBlocked: HTTP 403 from Akamai's firewall.
+        WafChallenge: Akamai's JavaScript challenge page.
+        UnexpectedResponse: the body was cut short.
+    """
+    path = urlsplit(url).path
+    try:
+        async with session.request(
+            method,
+            url,
+            params=params,
+            data=form,
+            json=json_body,
+            allow_redirects=False,
+            ssl=True,
+            timeout=aiohttp.ClientTimeout(total=timeout),
+        ) as resp:
+            body = await resp.read()
+            response = HttpResponse(
+                method, str(resp.url), resp.status, resp.headers, body
+            )
+    except aiohttp.ClientPayloadError as err:
+        _LOGGER.debug("%s %s: response body cut short", method, path)
+        raise UnexpectedResponse(
+            f"{method} {path}: the response body was cut short"
+        ) from err
+    except (aiohttp.ClientError, TimeoutError) as err:
+        _LOGGER.debug("%s %s failed: %s", method, path, type(err).__name__)
+        raise SsoConnectionError(
+            f"Cannot reach the SSO server ({type(err).__name__} on {method} {path})"
+        ) from err
+    _LOGGER.debug("%s %s -> %s", method, path, response.status)
+    _raise_for_transient_answer(response)
+    return response
+
+
+def _raise_for_transient_answer(response: HttpResponse) -> None:
+    """Raise the TransientError an answer means (429, 5xx, WAF block or challenge), if any."""
+    status = response.status
+    if status == 429:
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        raise RateLimited(
+            f"Tesla SSO rate-limited {response.method} {response.path} (HTTP 429)",
+            retry_after=retry_after,
+        )
+    if status >= 500:
+        raise ServerError(
+            status,
+            f"Tesla SSO answered HTTP {status} to {response.method} {response.path}",
+        )
+    if status == 403 and "akamaighost" in response.headers.get("Server", "").lower():
+        raise WafBlocked
+    if is_waf_challenge(response.text()):
+        raise WafChallenge

@@ -1,0 +1,118 @@
+"""URL rules: which SSO servers, issuers and redirects the client accepts."""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import SplitResult, urljoin, urlsplit
+
+from .const import TESLA_SSO_ORIGINS
+from .errors import InvalidServerUrl
+
+type Origin = tuple[str, str, int]
+
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+_AUTHORIZE_SUFFIX = "/authorize"
+
+
+def is_loopback_host(host: str) -> bool:
+    """Tell whether a host name or address is this machine (127.0.0.0/8, ::1, localhost)."""
+    host = host.strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _split(url: str) -> SplitResult:
+    """Split an absolute http(s) URL that has a host, or raise InvalidServerUrl."""
+    url = url.strip()
+    if not url or any(char.isspace() for char in url):
+        raise InvalidServerUrl("The SSO server URL is empty or contains spaces")
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a malformed port
+    except ValueError as err:
+        raise InvalidServerUrl("The SSO server URL has an invalid port") from err
+    if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
+        raise InvalidServerUrl(
+            "The SSO server URL must be an https:// URL with a host name"
+        )
+    return parts
+
+
+def origin_of(url: str) -> Origin:
+    """Return (scheme, host, port) of an http(s) URL; raise InvalidServerUrl if it has none."""
+    parts = _split(url)
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    return scheme, host, parts.port or _DEFAULT_PORTS[scheme]
+
+
+def validate_sso_base(url: str) -> str:
+    """Check an SSO base URL and return it normalised (lower-case host, no trailing slash).
+
+    Only https is accepted, except plain http for loopback hosts (a local test server).
+
+    Raises:
+        InvalidServerUrl: the URL cannot be used as an SSO base.
+    """
+    parts = _split(url)
+    if parts.username is not None or parts.password is not None:
+        raise InvalidServerUrl(
+            "The SSO server URL must not contain a user name or password"
+        )
+    if parts.query or parts.fragment:
+        raise InvalidServerUrl(
+            "The SSO server URL must not contain a query or fragment"
+        )
+    scheme, host, port = origin_of(url)
+    if scheme == "http" and not is_loopback_host(host):
+        raise InvalidServerUrl(
+            "Plain http is only allowed for loopback hosts; use https"
+        )
+    netloc = f"[{host}]" if ":" in host else host
+    if port != _DEFAULT_PORTS[scheme]:
+        netloc = f"{netloc}:{port}"
+    return f"{scheme}://{netloc}{parts.path.rstrip('/')}"
+
+
+def is_trusted_origin(url: str, chosen_base: str) -> bool:
+    """Tell whether a URL is on the chosen server's origin or on a known Tesla SSO origin."""
+    try:
+        validate_sso_base(url)
+        origin = origin_of(url)
+        chosen_origin = origin_of(chosen_base)
+    except InvalidServerUrl:
+        return False
+    return origin == chosen_origin or origin in TESLA_SSO_ORIGINS
+
+
+def trusted_issuer(issuer: str, chosen_base: str) -> str | None:
+    """Return the normalised issuer when it may receive our codes and tokens, else None."""
+    if not is_trusted_origin(issuer, chosen_base):
+        return None
+    return validate_sso_base(issuer)
+
+
+def region_redirect_base(
+    location: str, request_url: str, chosen_base: str
+) -> str | None:
+    """Return the SSO base a region redirect points to, or None when it must not be followed.
+
+    A region redirect goes to ``<other base>/authorize`` on the chosen server's origin or on a
+    known Tesla SSO origin; a redirect back to the base just asked is no region change.
+    """
+    if not location.strip():
+        return None
+    target = urljoin(request_url, location.strip()).split("?", 1)[0].rstrip("/")
+    if not target.endswith(_AUTHORIZE_SUFFIX) or not is_trusted_origin(
+        target, chosen_base
+    ):
+        return None
+    new_base = validate_sso_base(target.removesuffix(_AUTHORIZE_SUFFIX))
+    current_base = (
+        request_url.split("?", 1)[0].rstrip("/").removesuffix(_AUTHORIZE_SUFFIX)
+    )
+    return None if new_base == current_base else new_base

@@ -1,0 +1,74 @@
+"""A tiny HTTP server on 127.0.0.1 for answers the faithful emulator never gives.
+
+Tesla may change its pages and JSON at any time; these tests prove that the client then fails
+loudly (UnexpectedResponse naming what is missing) instead of guessing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import json
+from typing import Any
+
+from aiohttp import web
+
+type Answer = Callable[[web.Request], web.Response]
+
+SIGN_IN_PAGE = """<html><body><form method="post" id="form">
+<input type="hidden" name="_csrf" value="c1" />
+<input type="hidden" name="transaction_id" value="t1" />
+<input type="text" name="identity" /><input type="password" name="credential" />
+</form></body></html>"""
+MFA_PAGE = '<html><script>post("/oauth2/v3/authorize/mfa/verify")</script></html>'
+
+
+def html(body: str, status: int = 200, headers: dict[str, str] | None = None) -> Answer:
+    """Always answer this HTML."""
+    return lambda _: web.Response(
+        text=body, status=status, content_type="text/html", headers=headers
+    )
+
+
+def json_answer(data: Any, status: int = 200) -> Answer:
+    """Always answer this JSON."""
+    return lambda _: web.json_response(data, status=status, dumps=json.dumps)
+
+
+def redirect(location: str, status: int = 302) -> Answer:
+    """Always redirect there."""
+    return lambda _: web.Response(status=status, headers={"Location": location})
+
+
+class OddServer:
+    """Answers each (method, path) with a canned answer; anything else is 404."""
+
+    def __init__(self) -> None:
+        self.answers: dict[tuple[str, str], Answer] = {}
+        self.requests: list[tuple[str, str]] = []
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+
+    def on(self, method: str, path: str, answer: Answer) -> None:
+        self.answers[(method, path)] = answer
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        self.requests.append((request.method, request.path))
+        answer = self.answers.get((request.method, request.path))
+        return answer(request) if answer else web.Response(status=404)
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.base_url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+
+    @property
+    def sso(self) -> str:
+        return f"{self.base_url}/oauth2/v3"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()

@@ -1,0 +1,136 @@
+"""The browser path: the authorize URL and what a person pastes back."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, quote, urlsplit
+
+import pytest
+
+from custom_components.tesla_token.sso import (
+    CLIENT_ID,
+    REDIRECT_URI,
+    SCOPE,
+    SSO_BASES,
+    BrowserLogin,
+    CallbackError,
+    InvalidCallbackUrl,
+    InvalidServerUrl,
+    Region,
+    StateMismatch,
+)
+from custom_components.tesla_token.sso.pkce import s256_challenge
+
+GLOBAL = SSO_BASES[Region.GLOBAL]
+ISSUER = quote(GLOBAL, safe="")
+
+
+def _state(login: BrowserLogin) -> str:
+    return parse_qs(urlsplit(login.authorize_url).query)["state"][0]
+
+
+def test_authorize_url() -> None:
+    login = BrowserLogin(GLOBAL + "/")
+    parts = urlsplit(login.authorize_url)
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == f"{GLOBAL}/authorize"
+    query = {name: values[0] for name, values in parse_qs(parts.query).items()}
+    assert query["client_id"] == CLIENT_ID
+    assert query["redirect_uri"] == REDIRECT_URI
+    assert query["response_type"] == "code"
+    assert query["scope"] == SCOPE
+    assert query["code_challenge_method"] == "S256"
+    assert query["code_challenge"] == s256_challenge(login._pkce.verifier)
+    assert len(query["state"]) >= 16
+    assert "login_hint" not in query
+    assert BrowserLogin(GLOBAL).authorize_url != login.authorize_url
+
+
+def test_authorize_url_refuses_plain_http() -> None:
+    with pytest.raises(InvalidServerUrl):
+        BrowserLogin("http://auth.tesla.com/oauth2/v3")
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "tesla://auth/callback?code=abc123&state={state}&issuer={issuer}",
+        "  tesla://auth/callback?code=abc123&state={state}&issuer={issuer}\n",
+        '"tesla://auth/callback?code=abc123&state={state}&issuer={issuer}"',
+        "'tesla://auth/callback?code=abc123&state={state}&issuer={issuer}'",
+        "https://auth.tesla.com/void/callback?code=abc123&state={state}&issuer={issuer}",
+        "tesla://auth/callback?state={state}&code=abc123&issuer={issuer}#fragment",
+        (
+            "Failed to launch 'tesla://auth/callback?code=abc123&state={state}&issuer={issuer}'"
+            " because the scheme does not have a registered handler."
+        ),
+        "tesla://auth/callback/?code=abc123&state={state}&issuer={issuer}.",
+    ],
+)
+def test_accepted_callbacks(template: str) -> None:
+    login = BrowserLogin(GLOBAL)
+    authorized = login.parse_callback(
+        template.format(state=_state(login), issuer=ISSUER)
+    )
+    assert authorized.code == "abc123"
+    assert authorized.issuer == GLOBAL
+    assert "abc123" not in repr(authorized)
+
+
+def test_callback_without_issuer_uses_the_chosen_server() -> None:
+    login = BrowserLogin(GLOBAL)
+    authorized = login.parse_callback(
+        f"tesla://auth/callback?code=c1&state={_state(login)}"
+    )
+    assert authorized.issuer == GLOBAL
+
+
+def test_china_issuer_is_trusted_from_the_global_server() -> None:
+    login = BrowserLogin(GLOBAL)
+    china = quote(SSO_BASES[Region.CHINA], safe="")
+    authorized = login.parse_callback(
+        f"tesla://auth/callback?code=c1&state={_state(login)}&issuer={china}"
+    )
+    assert authorized.issuer == SSO_BASES[Region.CHINA]
+
+
+def test_wrong_state() -> None:
+    login = BrowserLogin(GLOBAL)
+    with pytest.raises(StateMismatch):
+        login.parse_callback(
+            f"tesla://auth/callback?code=c1&state=other&issuer={ISSUER}"
+        )
+    with pytest.raises(StateMismatch):
+        login.parse_callback(f"tesla://auth/callback?code=c1&issuer={ISSUER}")
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        "",
+        "just some words",
+        "tesla://auth/callback",
+        "tesla://auth/callback?state={state}",
+        "tesla://auth/callback?code=&state={state}",
+        "tesla://auth/callback?code=a&code=b&state={state}",
+        "https://evil.example/callback?code=c1&state={state}",
+        "tesla://auth/callback?code=c1&state={state}&issuer=https%3A%2F%2Fevil.example%2Foauth2%2Fv3",
+        "tesla://auth/callback?code=c1&state={state}&issuer=http%3A%2F%2Fauth.tesla.com%2Foauth2%2Fv3",
+    ],
+)
+def test_rejected_callbacks(pasted: str) -> None:
+    login = BrowserLogin(GLOBAL)
+    with pytest.raises(InvalidCallbackUrl) as err:
+        login.parse_callback(pasted.format(state=_state(login)))
+    assert "c1" not in str(err.value)
+
+
+def test_error_callback_names_the_error() -> None:
+    login = BrowserLogin(GLOBAL)
+    with pytest.raises(CallbackError) as err:
+        login.parse_callback(
+            f"tesla://auth/callback?error=login_cancelled&state={_state(login)}&issuer={ISSUER}"
+        )
+    assert err.value.error == "login_cancelled"
+    assert "login_cancelled" in str(err.value)
+    with pytest.raises(CallbackError) as err:
+        login.parse_callback("tesla://auth/callback?error=%3Cscript%3E")
+    assert err.value.error == "unknown"

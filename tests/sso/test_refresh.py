@@ -1,0 +1,128 @@
+"""Refreshing tokens at the issuing server: rotation, revocation, China, trust."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+
+from custom_components.tesla_token.sso import (
+    SSO_BASES,
+    InvalidServerUrl,
+    LoginRequired,
+    Region,
+    TokenKind,
+    decode_jwt_claims,
+    refresh_tokens,
+)
+from emulator import Emulator, RefreshRotation
+
+from .conftest import served
+
+
+async def test_refresh_reuse(http: aiohttp.ClientSession, emulator: Emulator) -> None:
+    old = emulator.state.mint_refresh_token("owner@example.com")
+    tokens = await refresh_tokens(
+        http, emulator.global_sso, old, trusted_base=emulator.global_sso
+    )
+    assert tokens.email == "owner@example.com"
+    assert tokens.issuer == emulator.global_sso
+    assert tokens.kind is TokenKind.OWNER_API
+    assert tokens.lifetime == 28800
+    assert tokens.refresh_token_issued_at == decode_jwt_claims(old)["iat"]
+    # reuse: the same refresh token keeps working.
+    again = await refresh_tokens(
+        http, emulator.global_sso, old, trusted_base=emulator.global_sso
+    )
+    assert again.subject == tokens.subject
+    assert served(emulator) == [("POST", "/oauth2/v3/token", 200)] * 2
+    form = set(emulator.state.requests[0].form)
+    assert form == {"grant_type", "client_id", "refresh_token", "scope"}
+
+
+async def test_refresh_single_use_rotation(
+    http: aiohttp.ClientSession, emulator: Emulator
+) -> None:
+    emulator.state.scenario.refresh_rotation = RefreshRotation.SINGLE_USE
+    old = emulator.state.mint_refresh_token("owner@example.com")
+    first = await refresh_tokens(
+        http, emulator.global_sso, old, trusted_base=emulator.global_sso
+    )
+    assert first.refresh_token != old
+    with pytest.raises(LoginRequired):
+        await refresh_tokens(
+            http, emulator.global_sso, old, trusted_base=emulator.global_sso
+        )
+    second = await refresh_tokens(
+        http, first.issuer, first.refresh_token, trusted_base=emulator.global_sso
+    )
+    assert second.refresh_token not in (old, first.refresh_token)
+
+
+async def test_refresh_keeps_the_old_token_when_none_comes_back(
+    http: aiohttp.ClientSession, emulator: Emulator
+) -> None:
+    emulator.state.scenario.refresh_returns_refresh_token = False
+    old = emulator.state.mint_refresh_token("owner@example.com")
+    tokens = await refresh_tokens(
+        http, emulator.global_sso, old, trusted_base=emulator.global_sso
+    )
+    assert tokens.refresh_token == old
+
+
+async def test_revoked_account_must_sign_in_again(
+    http: aiohttp.ClientSession, emulator: Emulator
+) -> None:
+    token = emulator.state.mint_refresh_token("owner@example.com")
+    emulator.state.revoke("owner@example.com")
+    with pytest.raises(LoginRequired):
+        await refresh_tokens(
+            http, emulator.global_sso, token, trusted_base=emulator.global_sso
+        )
+    assert served(emulator) == [("POST", "/oauth2/v3/token", 401)]
+
+
+async def test_unknown_refresh_token(
+    http: aiohttp.ClientSession, emulator: Emulator
+) -> None:
+    with pytest.raises(LoginRequired):
+        await refresh_tokens(
+            http, emulator.global_sso, "not-a-token", trusted_base=emulator.global_sso
+        )
+
+
+async def test_china_refresh_goes_to_the_china_server(
+    http: aiohttp.ClientSession, emulator: Emulator
+) -> None:
+    token = emulator.state.mint_refresh_token("china@example.com")
+    issuer = decode_jwt_claims(token)["iss"]
+    assert issuer == emulator.china_sso
+    tokens = await refresh_tokens(http, issuer, token, trusted_base=emulator.global_sso)
+    assert tokens.issuer == emulator.china_sso
+    assert served(emulator) == [("POST", "/cn/oauth2/v3/token", 200)]
+
+
+async def test_refresh_at_the_wrong_region_must_sign_in_again(
+    http: aiohttp.ClientSession, emulator: Emulator
+) -> None:
+    token = emulator.state.mint_refresh_token("china@example.com")
+    with pytest.raises(LoginRequired):
+        await refresh_tokens(
+            http, emulator.global_sso, token, trusted_base=emulator.global_sso
+        )
+
+
+async def test_untrusted_issuers_get_no_request(
+    http: aiohttp.ClientSession, emulator: Emulator
+) -> None:
+    token = emulator.state.mint_refresh_token("owner@example.com")
+    # Without a custom server only Tesla's own SSO servers are trusted.
+    with pytest.raises(InvalidServerUrl):
+        await refresh_tokens(http, emulator.global_sso, token)
+    with pytest.raises(InvalidServerUrl):
+        await refresh_tokens(
+            http,
+            "https://evil.example/oauth2/v3",
+            token,
+            trusted_base=SSO_BASES[Region.GLOBAL],
+        )
+    assert emulator.state.requests == []

@@ -1,0 +1,96 @@
+"""Turning a /token answer into a TokenSet: what is required and what is derived."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from custom_components.tesla_token.sso import UnexpectedResponse
+from custom_components.tesla_token.sso.token_client import token_set_from_response
+
+from .jwts import make_jwt
+
+BASE = "https://auth.tesla.com/oauth2/v3"
+
+
+def _access(**claims: object) -> str:
+    return make_jwt({"iss": BASE, "sub": "uuid-1", "azp": "ownerapi", **claims})
+
+
+def test_expiry_from_the_access_token() -> None:
+    tokens = token_set_from_response(
+        {
+            "access_token": _access(iat=1000, exp=29800),
+            "refresh_token": "r",
+            "expires_in": 5,
+        },
+        trusted_base=BASE,
+    )
+    assert (tokens.issued_at, tokens.expires_at) == (1000, 29800)
+    assert tokens.id_token is None
+
+
+def test_expiry_from_expires_in_when_the_token_says_nothing() -> None:
+    before = time.time()
+    tokens = token_set_from_response(
+        {"access_token": _access(), "refresh_token": "r", "expires_in": 300},
+        trusted_base=BASE,
+    )
+    assert before <= tokens.issued_at <= time.time()
+    assert tokens.lifetime == pytest.approx(300)
+
+
+def test_previous_refresh_token_is_kept() -> None:
+    tokens = token_set_from_response(
+        {"access_token": _access(exp=2), "refresh_token": ""},
+        trusted_base=BASE,
+        previous_refresh_token="old",
+    )
+    assert tokens.refresh_token == "old"
+
+
+def test_china_issuer_is_trusted_from_the_global_base() -> None:
+    china = "https://auth.tesla.cn/oauth2/v3"
+    tokens = token_set_from_response(
+        {"access_token": _access(iss=china, exp=2), "refresh_token": "r"},
+        trusted_base=BASE,
+    )
+    assert tokens.issuer == china
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        ({"refresh_token": "r"}, "access_token"),
+        ({"access_token": _access(exp=2)}, "refresh_token"),
+        ({"access_token": "opaque", "refresh_token": "r"}, "not a JWT"),
+        (
+            {"access_token": make_jwt({"iss": BASE, "exp": 2}), "refresh_token": "r"},
+            "sub",
+        ),
+        (
+            {"access_token": make_jwt({"sub": "x", "exp": 2}), "refresh_token": "r"},
+            "iss",
+        ),
+        (
+            {
+                "access_token": _access(iss="https://evil.example/oauth2/v3", exp=2),
+                "refresh_token": "r",
+            },
+            "untrusted",
+        ),
+        ({"access_token": _access(), "refresh_token": "r"}, "expiry"),
+        (
+            {"access_token": _access(), "refresh_token": "r", "expires_in": True},
+            "expiry",
+        ),
+    ],
+)
+def test_unusable_token_answers(body: dict[str, object], named: str) -> None:
+    with pytest.raises(UnexpectedResponse) as err:
+        token_set_from_response(body, trusted_base=BASE)
+    assert named in str(err.value)
+    for value in body.values():
+        if isinstance(value, str) and len(value) > 2:
+            assert value not in str(err.value)
