@@ -42,6 +42,8 @@ logger:
   default: warning
   logs:
     custom_components.tesla_token: debug
+    # The camera helper complains that libturbojpeg is missing; the demo has no cameras.
+    homeassistant.components.camera.img_util: critical
 """
 
 
