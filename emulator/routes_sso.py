@@ -177,11 +177,7 @@ class SsoRoutes:
             if session
             else None
         )
-        if (
-            session is None
-            or transaction is None
-            or transaction.region != self.region
-        ):
+        if session is None or transaction is None or transaction.region != self.region:
             return html_response(
                 pages.error_page(
                     "Session expired",

@@ -20,7 +20,7 @@ from urllib.request import Request, urlopen
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_USER = "demo"
-DEMO_PASSWORD = "tesla-token-demo"  # noqa: S105 - the local demo's own login, printed on start
+DEMO_PASSWORD = "tesla-token-demo"
 DEMO_ACCOUNTS = (
     ("owner@example.com", "plain sign-in"),
     ("captcha@example.com", "a captcha on the first page"),
@@ -47,7 +47,9 @@ logger:
 """
 
 
-def write_store(config_dir: Path, key: str, version: int, data: object, minor: int = 1) -> None:
+def write_store(
+    config_dir: Path, key: str, version: int, data: object, minor: int = 1
+) -> None:
     """Write a Home Assistant .storage file."""
     storage = config_dir / ".storage"
     storage.mkdir(parents=True, exist_ok=True)
@@ -87,7 +89,10 @@ def prepare_config(config_dir: Path, hass_port: int) -> None:
     if not onboarding.exists():
         # Everything but the user step; the user is created through the API below.
         write_store(
-            config_dir, "onboarding", 4, {"done": ["core_config", "analytics", "integration"]}
+            config_dir,
+            "onboarding",
+            4,
+            {"done": ["core_config", "analytics", "integration"]},
         )
 
 
@@ -118,7 +123,7 @@ def create_owner(hass_url: str) -> None:
             "language": "en",
         }
     ).encode()
-    request = Request(
+    request = Request(  # noqa: S310 - a loopback URL we built
         f"{hass_url}/api/onboarding/users",
         data=body,
         headers={"Content-Type": "application/json"},
@@ -135,9 +140,13 @@ def create_owner(hass_url: str) -> None:
 def main() -> int:
     """Start both servers and wait for Ctrl-C."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--hass-port", type=int, default=int(os.environ.get("HASS_PORT", "8123")))
     parser.add_argument(
-        "--emulator-port", type=int, default=int(os.environ.get("EMULATOR_PORT", "8765"))
+        "--hass-port", type=int, default=int(os.environ.get("HASS_PORT", "8123"))
+    )
+    parser.add_argument(
+        "--emulator-port",
+        type=int,
+        default=int(os.environ.get("EMULATOR_PORT", "8765")),
     )
     parser.add_argument("--config", type=Path, default=REPO / ".develop" / "config")
     args = parser.parse_args()
@@ -145,12 +154,21 @@ def main() -> int:
     prepare_config(args.config, args.hass_port)
     python = sys.executable
     emulator = subprocess.Popen(  # noqa: S603 - our own module
-        [python, "-m", "emulator", "--host", "127.0.0.1", "--port", str(args.emulator_port)],
+        [
+            python,
+            "-m",
+            "emulator",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(args.emulator_port),
+        ],
         cwd=REPO,
         stdout=subprocess.DEVNULL,
     )
     hass = subprocess.Popen(  # noqa: S603 - Home Assistant from our venv
-        [python, "-m", "homeassistant", "--config", str(args.config), "--skip-pip"], cwd=REPO
+        [python, "-m", "homeassistant", "--config", str(args.config), "--skip-pip"],
+        cwd=REPO,
     )
     processes = (hass, emulator)
 
@@ -172,7 +190,7 @@ def main() -> int:
         wait_for(f"{hass_url}/api/onboarding", 300)
         create_owner(hass_url)
         accounts = "\n".join(f"    {email:22} {what}" for email, what in DEMO_ACCOUNTS)
-        print(  # noqa: T201
+        print(
             f"""
 Tesla Token demo is running.
   Home Assistant:   {hass_url}   (user {DEMO_USER!r}, password {DEMO_PASSWORD!r})
@@ -190,9 +208,10 @@ Press Ctrl-C to stop both.""",
         )
         while all(process.poll() is None for process in processes):
             time.sleep(1)
-        return 1
     except KeyboardInterrupt:
         return 0
+    else:
+        return 1  # one of them stopped by itself
     finally:
         stop()
 

@@ -1,0 +1,130 @@
+"""When to refresh a token and how long to wait after a failure (pure functions)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+import random
+from typing import Any, Final
+
+from .const import (
+    CONF_REFRESH_MINUTES_BEFORE,
+    CONF_REFRESH_MODE,
+    CONF_REFRESH_SHARE,
+    DEFAULT_REFRESH_MINUTES_BEFORE,
+    DEFAULT_REFRESH_MODE,
+    DEFAULT_REFRESH_SHARE,
+    REFRESH_MODE_BEFORE_EXPIRY,
+)
+
+# A token younger than this share of its lifetime is never refreshed: a refresh window larger
+# than the lifetime must not turn into a refresh loop.
+MIN_AGE_SHARE: Final = 0.1
+# Refresh at least this long before expiry (or 5 % of a very short lifetime).
+MIN_MARGIN_SECONDS: Final = 60.0
+MIN_MARGIN_SHARE: Final = 0.05
+
+BACKOFF_BASE_SECONDS: Final = 60.0
+BACKOFF_CAP_SECONDS: Final = 1800.0
+# How far the jitter moves a delay either way (a share of the delay).
+JITTER_SHARE: Final = 0.2
+# 429 and firewall blocks without a Retry-After wait at least this long: hammering gets the IP
+# blocked.
+BLOCKED_FLOOR_SECONDS: Final = 900.0
+
+
+def refresh_due_at(
+    issued_at: float, expires_at: float, options: Mapping[str, Any]
+) -> float:
+    """Return when (epoch seconds) a token should be refreshed.
+
+    Args:
+        issued_at: when the access token was issued (epoch seconds).
+        expires_at: when the access token expires (epoch seconds).
+        options: the entry options (refresh mode, share or minutes before expiry).
+    """
+    lifetime = expires_at - issued_at
+    if lifetime <= 0:
+        return expires_at
+    if (
+        options.get(CONF_REFRESH_MODE, DEFAULT_REFRESH_MODE)
+        == REFRESH_MODE_BEFORE_EXPIRY
+    ):
+        minutes = float(
+            options.get(CONF_REFRESH_MINUTES_BEFORE, DEFAULT_REFRESH_MINUTES_BEFORE)
+        )
+        due = expires_at - minutes * 60
+    else:
+        share = float(options.get(CONF_REFRESH_SHARE, DEFAULT_REFRESH_SHARE))
+        due = issued_at + lifetime * share / 100
+    earliest = issued_at + lifetime * MIN_AGE_SHARE
+    latest = expires_at - min(MIN_MARGIN_SECONDS, lifetime * MIN_MARGIN_SHARE)
+    return min(max(due, earliest), latest)
+
+
+def is_refresh_due(
+    now: float,
+    issued_at: float,
+    expires_at: float,
+    options: Mapping[str, Any],
+    *,
+    min_validity: float = 0,
+) -> bool:
+    """Return whether a token must be refreshed now.
+
+    Args:
+        now: the current time (epoch seconds).
+        issued_at: when the access token was issued.
+        expires_at: when the access token expires.
+        options: the entry options.
+        min_validity: also refresh when the token expires within this many seconds.
+    """
+    return (
+        now >= refresh_due_at(issued_at, expires_at, options)
+        or expires_at - now <= min_validity
+    )
+
+
+def backoff_delay(
+    failures: int,
+    *,
+    base: float = BACKOFF_BASE_SECONDS,
+    cap: float = BACKOFF_CAP_SECONDS,
+    rand: Callable[[], float] = random.random,
+) -> float:
+    """Return the seconds to wait after the n-th failure in a row: 1, 2, 4 … minutes, capped.
+
+    Each delay is moved by up to ±20 % so that many installations do not retry in step.
+
+    Args:
+        failures: how many attempts in a row have failed (1 after the first failure).
+        base: the first delay.
+        cap: the longest delay.
+        rand: a source of numbers in [0, 1) (tests pass a fixed one).
+    """
+    exponent = min(max(failures, 1) - 1, 30)
+    delay = min(cap, base * 2.0**exponent)
+    jittered = delay * (1 - JITTER_SHARE + 2 * JITTER_SHARE * rand())
+    return min(cap, jittered)
+
+
+def retry_delay(
+    failures: int,
+    *,
+    retry_after: float | None,
+    blocked: bool,
+    rand: Callable[[], float] = random.random,
+) -> float:
+    """Return the seconds to wait before the next attempt after a temporary failure.
+
+    Args:
+        failures: how many attempts in a row have failed.
+        retry_after: the server's Retry-After advice, if it gave one.
+        blocked: the server rate-limited or firewalled the request (429, WAF).
+        rand: a source of numbers in [0, 1).
+    """
+    delay = backoff_delay(failures, rand=rand)
+    if retry_after is not None:
+        return max(delay, retry_after)
+    if blocked:
+        return max(delay, BLOCKED_FLOOR_SECONDS)
+    return delay

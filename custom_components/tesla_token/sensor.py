@@ -1,0 +1,122 @@
+"""Sensors that show the health of an account's token."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import override
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+)
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import (
+    TeslaTokenConfigEntry,
+    TeslaTokenCoordinator,
+    TokenState,
+    TokenStatus,
+)
+from .entity import TeslaTokenEntity
+from .sso import TokenKind
+
+# The coordinator does every request; entities never do.
+PARALLEL_UPDATES = 0
+
+# The kinds a token of this integration can be; others show as unknown.
+_TOKEN_KINDS = (TokenKind.OWNER_API, TokenKind.FLEET_API)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TeslaTokenSensorEntityDescription(SensorEntityDescription):
+    """Describes a Tesla Token sensor."""
+
+    value_fn: Callable[[TokenState], str | datetime | None]
+
+
+def _token_kind(state: TokenState) -> str | None:
+    """Return the token kind when it is one the enum knows."""
+    return state.token_kind.value if state.token_kind in _TOKEN_KINDS else None
+
+
+SENSORS: tuple[TeslaTokenSensorEntityDescription, ...] = (
+    TeslaTokenSensorEntityDescription(
+        key="status",
+        translation_key="status",
+        device_class=SensorDeviceClass.ENUM,
+        options=[status.value for status in TokenStatus],
+        value_fn=lambda state: state.status.value,
+    ),
+    TeslaTokenSensorEntityDescription(
+        key="access_token_expires",
+        translation_key="access_token_expires",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda state: state.expires_at,
+    ),
+    TeslaTokenSensorEntityDescription(
+        key="last_refresh",
+        translation_key="last_refresh",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda state: state.issued_at,
+    ),
+    TeslaTokenSensorEntityDescription(
+        key="next_refresh",
+        translation_key="next_refresh",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda state: state.next_refresh,
+    ),
+    TeslaTokenSensorEntityDescription(
+        key="token_kind",
+        translation_key="token_kind",
+        device_class=SensorDeviceClass.ENUM,
+        options=[kind.value for kind in _TOKEN_KINDS],
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=_token_kind,
+    ),
+    TeslaTokenSensorEntityDescription(
+        key="refresh_token_issued",
+        translation_key="refresh_token_issued",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda state: state.refresh_token_issued_at,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: TeslaTokenConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the token sensors of an account."""
+    coordinator = entry.runtime_data
+    async_add_entities(
+        TeslaTokenSensorEntity(coordinator, description) for description in SENSORS
+    )
+
+
+class TeslaTokenSensorEntity(TeslaTokenEntity, SensorEntity):
+    """One fact about an account's token."""
+
+    entity_description: TeslaTokenSensorEntityDescription
+
+    def __init__(
+        self,
+        coordinator: TeslaTokenCoordinator,
+        description: TeslaTokenSensorEntityDescription,
+    ) -> None:
+        """Create the sensor."""
+        super().__init__(coordinator, description.key)
+        self.entity_description = description
+
+    @property
+    @override
+    def native_value(self) -> str | datetime | None:
+        """Return the sensor's value."""
+        return self.entity_description.value_fn(self.coordinator.data)

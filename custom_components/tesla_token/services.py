@@ -1,0 +1,149 @@
+"""The actions of Tesla Token: refresh now, and hand out the current access token."""
+
+from __future__ import annotations
+
+import time
+from typing import Final
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import (
+    Context,
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import (
+    HomeAssistantError,
+    ServiceValidationError,
+    Unauthorized,
+)
+from homeassistant.helpers import config_validation as cv
+from homeassistant.util import dt as dt_util
+import voluptuous as vol
+
+from .const import (
+    ATTR_CONFIG_ENTRY_ID,
+    CONF_ALLOW_TOKEN_ACTION,
+    DEFAULT_ALLOW_TOKEN_ACTION,
+    DOMAIN,
+    SERVICE_GET_ACCESS_TOKEN,
+    SERVICE_REFRESH,
+)
+from .coordinator import TeslaTokenConfigEntry, TeslaTokenCoordinator, failure_reason
+
+# get_access_token refreshes first when the token would expire within this many seconds.
+MIN_TOKEN_VALIDITY: Final = 300
+
+SERVICE_SCHEMA: Final = vol.Schema({vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string})
+
+
+class TokenActionUnauthorized(Unauthorized):
+    """Only an administrator may read the token (translated)."""
+
+    def __init__(self, context: Context, config_entry_id: str) -> None:
+        """Refuse the caller of this context."""
+        super().__init__(context=context, config_entry_id=config_entry_id)
+        self.translation_domain = DOMAIN
+        self.translation_key = "token_action_admin_only"
+        self.generate_message = True
+
+
+def _loaded_entry(hass: HomeAssistant, call: ServiceCall) -> TeslaTokenConfigEntry:
+    """Return the loaded entry the call names, or raise a translated error."""
+    entry_id: str = call.data[ATTR_CONFIG_ENTRY_ID]
+    entry = hass.config_entries.async_get_entry(entry_id)
+    if entry is None or entry.domain != DOMAIN:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="entry_not_found",
+            translation_placeholders={"entry_id": entry_id},
+        )
+    if entry.state is not ConfigEntryState.LOADED:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="entry_not_loaded",
+            translation_placeholders={"account": entry.title},
+        )
+    loaded: TeslaTokenConfigEntry = entry
+    return loaded
+
+
+def _raise_for_refusal(coordinator: TeslaTokenCoordinator) -> None:
+    """Raise when Tesla refused the token and the person must sign in again."""
+    if coordinator.reauth_required:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="reauth_required",
+            translation_placeholders={"account": coordinator.account},
+        )
+
+
+async def _async_refresh(call: ServiceCall) -> None:
+    """Refresh an account's token now."""
+    coordinator = _loaded_entry(call.hass, call).runtime_data
+    error = await coordinator.async_refresh_token()
+    if error is None:
+        return
+    _raise_for_refusal(coordinator)
+    raise HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key="refresh_failed",
+        translation_placeholders={"reason": failure_reason(error)},
+    ) from error
+
+
+async def _async_check_token_access(
+    call: ServiceCall, entry: TeslaTokenConfigEntry
+) -> None:
+    """Allow the token only when the entry's option is on and the caller is an administrator.
+
+    A call without a user (an automation, Home Assistant itself) needs only the option.
+    """
+    if not entry.options.get(CONF_ALLOW_TOKEN_ACTION, DEFAULT_ALLOW_TOKEN_ACTION):
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="token_action_disabled",
+            translation_placeholders={"account": entry.title},
+        )
+    if call.context.user_id is None:
+        return
+    user = await call.hass.auth.async_get_user(call.context.user_id)
+    if user is None or not user.is_admin:
+        raise TokenActionUnauthorized(call.context, entry.entry_id)
+
+
+async def _async_get_access_token(call: ServiceCall) -> ServiceResponse:
+    """Return the current access token, refreshing first when it is about to expire."""
+    entry = _loaded_entry(call.hass, call)
+    await _async_check_token_access(call, entry)
+    coordinator = entry.runtime_data
+    await coordinator.async_refresh_token(force=False, min_validity=MIN_TOKEN_VALIDITY)
+    _raise_for_refusal(coordinator)
+    if coordinator.expires_at <= time.time():
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="token_expired",
+            translation_placeholders={"account": coordinator.account},
+        )
+    return {
+        "access_token": coordinator.access_token,
+        "expires_at": dt_util.utc_from_timestamp(coordinator.expires_at).isoformat(),
+        "token_type": "Bearer",
+    }
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the actions (once, in async_setup)."""
+    hass.services.async_register(
+        DOMAIN, SERVICE_REFRESH, _async_refresh, schema=SERVICE_SCHEMA
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_GET_ACCESS_TOKEN,
+        _async_get_access_token,
+        schema=SERVICE_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )

@@ -1,0 +1,1 @@
+"""Tests of the token lifecycle: refresh coordinator, entities, repairs, actions."""

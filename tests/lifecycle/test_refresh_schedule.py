@@ -1,0 +1,101 @@
+"""When to refresh, and how long to wait after a failure."""
+
+from __future__ import annotations
+
+import pytest
+
+from custom_components.tesla_token.const import (
+    CONF_REFRESH_MINUTES_BEFORE,
+    CONF_REFRESH_MODE,
+    CONF_REFRESH_SHARE,
+    DEFAULT_OPTIONS,
+    REFRESH_MODE_BEFORE_EXPIRY,
+)
+from custom_components.tesla_token.refresh_schedule import (
+    BACKOFF_CAP_SECONDS,
+    BLOCKED_FLOOR_SECONDS,
+    backoff_delay,
+    is_refresh_due,
+    refresh_due_at,
+    retry_delay,
+)
+
+HOUR = 3600.0
+ISSUED = 1_000_000.0
+EXPIRES = ISSUED + 8 * HOUR
+
+
+def before_expiry(minutes: int) -> dict[str, object]:
+    """Options for "refresh N minutes before expiry"."""
+    return {
+        **DEFAULT_OPTIONS,
+        CONF_REFRESH_MODE: REFRESH_MODE_BEFORE_EXPIRY,
+        CONF_REFRESH_MINUTES_BEFORE: minutes,
+    }
+
+
+@pytest.mark.parametrize(
+    ("options", "due"),
+    [
+        (DEFAULT_OPTIONS, ISSUED + 6 * HOUR),  # 75 % of 8 hours
+        ({}, ISSUED + 6 * HOUR),  # no options: the defaults
+        ({**DEFAULT_OPTIONS, CONF_REFRESH_SHARE: 50}, ISSUED + 4 * HOUR),
+        (before_expiry(60), EXPIRES - HOUR),
+        (
+            before_expiry(600),
+            ISSUED + 0.8 * HOUR,
+        ),  # longer than the lifetime: 10 % of it
+        (before_expiry(0), EXPIRES - 60),  # at least a minute before expiry
+        ({**DEFAULT_OPTIONS, CONF_REFRESH_SHARE: 100}, EXPIRES - 60),
+    ],
+)
+def test_refresh_due_at(options: dict[str, object], due: float) -> None:
+    """The refresh time follows the options, within sane bounds."""
+    assert refresh_due_at(ISSUED, EXPIRES, options) == pytest.approx(due)
+
+
+def test_short_lifetime_keeps_a_margin() -> None:
+    """A 5-minute token is refreshed 5 % of its lifetime before expiry at the latest."""
+    assert refresh_due_at(0, 300, before_expiry(0)) == pytest.approx(285)
+
+
+def test_broken_lifetime_is_due_at_expiry() -> None:
+    """A token that expires before it was issued is due at once."""
+    assert refresh_due_at(ISSUED, ISSUED - 1, DEFAULT_OPTIONS) == ISSUED - 1
+
+
+def test_is_refresh_due() -> None:
+    """Due from the refresh time on, or when the token expires within min_validity."""
+    assert not is_refresh_due(ISSUED + HOUR, ISSUED, EXPIRES, DEFAULT_OPTIONS)
+    assert is_refresh_due(ISSUED + 6 * HOUR, ISSUED, EXPIRES, DEFAULT_OPTIONS)
+    assert is_refresh_due(
+        ISSUED + HOUR, ISSUED, ISSUED + HOUR + 200, DEFAULT_OPTIONS, min_validity=300
+    )
+
+
+@pytest.mark.parametrize(
+    ("failures", "delay"),
+    [(0, 60), (1, 60), (2, 120), (3, 240), (5, 960), (6, 1800), (50, 1800)],
+)
+def test_backoff_without_jitter(failures: int, delay: float) -> None:
+    """1, 2, 4 … minutes, capped at 30 minutes (jitter at its middle)."""
+    assert backoff_delay(failures, rand=lambda: 0.5) == pytest.approx(delay)
+
+
+def test_backoff_jitter_bounds() -> None:
+    """Jitter moves a delay by at most 20 %, never beyond the cap."""
+    assert backoff_delay(2, rand=lambda: 0.0) == pytest.approx(96)
+    assert backoff_delay(2, rand=lambda: 0.999999) == pytest.approx(144, rel=1e-5)
+    assert backoff_delay(10, rand=lambda: 0.999999) == BACKOFF_CAP_SECONDS
+
+
+def test_retry_delay_floors() -> None:
+    """Retry-After is honoured; blocks without one wait the long floor."""
+    middle = 0.5
+    assert retry_delay(1, retry_after=None, blocked=False, rand=lambda: middle) == 60
+    assert retry_delay(1, retry_after=600, blocked=True, rand=lambda: middle) == 600
+    assert retry_delay(1, retry_after=5, blocked=True, rand=lambda: middle) == 60
+    assert retry_delay(1, retry_after=None, blocked=True, rand=lambda: middle) == (
+        BLOCKED_FLOOR_SECONDS
+    )
+    assert retry_delay(1, retry_after=None, blocked=False) <= 72
