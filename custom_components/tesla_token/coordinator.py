@@ -36,6 +36,7 @@ from .const import (
     LOGGER,
     REQUEST_TIMEOUT,
 )
+from .entry_data import token_data
 from .refresh_schedule import is_refresh_due, refresh_due_at, retry_delay
 from .repairs import (
     async_create_reauth_issue,
@@ -315,19 +316,8 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
     @callback
     def _store_tokens(self, tokens: TokenSet) -> None:
         """Persist the new tokens: a rotated refresh token must never be lost."""
-        data = self.config_entry.data
         self.hass.config_entries.async_update_entry(
-            self.config_entry,
-            data={
-                **data,
-                CONF_ISSUER: tokens.issuer,
-                CONF_ACCESS_TOKEN: tokens.access_token,
-                CONF_REFRESH_TOKEN: tokens.refresh_token,
-                CONF_EXPIRES_AT: tokens.expires_at,
-                CONF_ISSUED_AT: tokens.issued_at,
-                # The kept or the new refresh token's own issue time (None when opaque).
-                CONF_REFRESH_TOKEN_ISSUED_AT: tokens.refresh_token_issued_at,
-            },
+            self.config_entry, data={**self.config_entry.data, **token_data(tokens)}
         )
 
     @callback

@@ -39,6 +39,18 @@ async def test_refresh_reuse(http: aiohttp.ClientSession, emulator: Emulator) ->
     assert form == {"grant_type", "client_id", "refresh_token", "scope"}
 
 
+async def test_refresh_goes_through_a_custom_server_in_front_of_tesla(
+    http: aiohttp.ClientSession, emulator: Emulator
+) -> None:
+    """A proxy chosen as the sign-in server also carries the refreshes of Tesla-issued tokens."""
+    old = emulator.state.mint_refresh_token("owner@example.com")
+    tokens = await refresh_tokens(
+        http, SSO_BASES[Region.GLOBAL], old, trusted_base=emulator.global_sso
+    )
+    assert tokens.email == "owner@example.com"
+    assert served(emulator) == [("POST", "/oauth2/v3/token", 200)]
+
+
 async def test_refresh_single_use_rotation(
     http: aiohttp.ClientSession, emulator: Emulator
 ) -> None:

@@ -21,7 +21,7 @@ from .errors import (
 from .steps import Authorized
 from .tokens import TokenSet, decode_jwt_claims, number_claim
 from .transport import HttpResponse, send
-from .urls import trusted_issuer
+from .urls import origin_of, trusted_issuer, validate_sso_base
 
 _LOGGER = logging.getLogger(__name__)
 _REFRESH_REFUSALS = frozenset({"login_required", "invalid_grant"})
@@ -162,7 +162,8 @@ async def refresh_tokens(
         issuer: the SSO base that issued the tokens (the access token's ``iss``).
         refresh_token: the current refresh token; kept when the answer carries none.
         trusted_base: a custom SSO base the issuer may share an origin with; without it only
-            Tesla's own SSO servers are trusted.
+            Tesla's own SSO servers are trusted. When the issuer is on another origin (a proxy
+            in front of Tesla), the refresh goes through the custom server too.
         timeout: seconds for the request.
 
     Raises:
@@ -174,6 +175,9 @@ async def refresh_tokens(
     checked_issuer = trusted_issuer(issuer, base)
     if checked_issuer is None:
         raise InvalidServerUrl("The token issuer is not a trusted SSO server")
+    if trusted_base is not None and origin_of(checked_issuer) != origin_of(base):
+        # The person chose this server for a reason (a proxy): refreshes go to it as well.
+        checked_issuer = validate_sso_base(base)
     response = await send(
         session,
         "POST",

@@ -1,0 +1,44 @@
+"""The config entry data a sign-in produces (the password and id_token are never stored)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .const import (
+    CONF_ACCESS_TOKEN,
+    CONF_AUTH_URL,
+    CONF_EMAIL,
+    CONF_EXPIRES_AT,
+    CONF_ISSUED_AT,
+    CONF_ISSUER,
+    CONF_REFRESH_TOKEN,
+    CONF_REFRESH_TOKEN_ISSUED_AT,
+    CONF_REGION,
+)
+from .flow_input import ServerChoice
+from .sso import TokenSet
+
+
+def token_data(tokens: TokenSet) -> dict[str, Any]:
+    """The entry data that changes with every refresh."""
+    return {
+        CONF_ISSUER: tokens.issuer,
+        CONF_ACCESS_TOKEN: tokens.access_token,
+        CONF_REFRESH_TOKEN: tokens.refresh_token,
+        CONF_EXPIRES_AT: tokens.expires_at,
+        CONF_ISSUED_AT: tokens.issued_at,
+        # The kept or the new refresh token's own issue time (None when opaque).
+        CONF_REFRESH_TOKEN_ISSUED_AT: tokens.refresh_token_issued_at,
+    }
+
+
+def build_entry_data(
+    tokens: TokenSet, *, email: str, server: ServerChoice
+) -> dict[str, Any]:
+    """The entry data for freshly obtained tokens (see the contract's "Entry data")."""
+    return {
+        CONF_EMAIL: email,
+        CONF_REGION: server.region.value,
+        CONF_AUTH_URL: server.auth_url,
+        **token_data(tokens),
+    }

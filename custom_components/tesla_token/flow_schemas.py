@@ -1,0 +1,134 @@
+"""The forms of the config flow: field keys, selectors and schemas."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Final
+
+from homeassistant.const import CONF_PASSWORD
+from homeassistant.data_entry_flow import section
+from homeassistant.helpers.selector import (
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+import voluptuous as vol
+
+from .const import CONF_AUTH_URL, CONF_EMAIL, CONF_REFRESH_TOKEN, CONF_REGION
+from .sso import MfaFactor, Region
+
+# Keys of the flow's own fields (the entry data keys live in const.py).
+SECTION_ADVANCED: Final = "advanced"
+CONF_CAPTCHA: Final = "captcha"
+CONF_DEVICE: Final = "device"
+CONF_CODE: Final = "code"
+CONF_CALLBACK_URL: Final = "callback_url"
+
+# The three ways to sign in, offered by the `user` and `reauth_confirm` menus.
+LOGIN_METHODS: Final = ["password", "browser", "token"]
+
+# The fields of the email-and-password form: errors on other fields land on `base` there.
+PASSWORD_FORM_FIELDS: Final = frozenset(
+    {CONF_EMAIL, CONF_PASSWORD, CONF_REGION, SECTION_ADVANCED}
+)
+
+_REGION_SELECTOR = SelectSelector(
+    SelectSelectorConfig(
+        options=[region.value for region in Region],
+        translation_key=CONF_REGION,
+        mode=SelectSelectorMode.LIST,
+    )
+)
+_SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+
+
+def _server_fields(region: str) -> dict[vol.Marker, object]:
+    """The region choice and the collapsed section with a custom SSO server URL."""
+    return {
+        vol.Required(CONF_REGION, default=region): _REGION_SELECTOR,
+        # Errors about auth_url are keyed to the section: the frontend shows none inside it.
+        vol.Optional(SECTION_ADVANCED, default={}): section(
+            vol.Schema(
+                {
+                    vol.Optional(CONF_AUTH_URL): TextSelector(
+                        TextSelectorConfig(type=TextSelectorType.URL)
+                    )
+                }
+            ),
+            {"collapsed": True},
+        ),
+    }
+
+
+def password_schema(region: str) -> vol.Schema:
+    """Email, password and server of the `password` step."""
+    return vol.Schema(
+        {
+            vol.Required(CONF_EMAIL): TextSelector(
+                TextSelectorConfig(type=TextSelectorType.EMAIL, autocomplete="username")
+            ),
+            vol.Required(CONF_PASSWORD): TextSelector(
+                TextSelectorConfig(
+                    type=TextSelectorType.PASSWORD, autocomplete="current-password"
+                )
+            ),
+            **_server_fields(region),
+        }
+    )
+
+
+def browser_schema(region: str) -> vol.Schema:
+    """The pasted callback URL and the server of the `browser` step."""
+    return vol.Schema(
+        {
+            vol.Optional(CONF_CALLBACK_URL): TextSelector(
+                TextSelectorConfig(type=TextSelectorType.TEXT, multiline=True)
+            ),
+            **_server_fields(region),
+        }
+    )
+
+
+def token_schema(region: str) -> vol.Schema:
+    """The existing refresh token and the server of the `token` step."""
+    return vol.Schema(
+        {vol.Required(CONF_REFRESH_TOKEN): _SECRET, **_server_fields(region)}
+    )
+
+
+def reconfigure_schema(region: str) -> vol.Schema:
+    """Server and an optional replacement refresh token of the `reconfigure` step."""
+    return vol.Schema(
+        {**_server_fields(region), vol.Optional(CONF_REFRESH_TOKEN): _SECRET}
+    )
+
+
+CAPTCHA_SCHEMA: Final = vol.Schema(
+    {vol.Required(CONF_CAPTCHA): TextSelector(TextSelectorConfig(autocomplete="off"))}
+)
+
+MFA_SCHEMA: Final = vol.Schema(
+    {
+        vol.Required(CONF_CODE): TextSelector(
+            TextSelectorConfig(autocomplete="one-time-code")
+        )
+    }
+)
+
+
+def mfa_device_schema(factors: Iterable[MfaFactor]) -> vol.Schema:
+    """A choice between the account's MFA devices (labels: names, values: factor ids)."""
+    options = [
+        SelectOptionDict(value=factor.id, label=factor.name) for factor in factors
+    ]
+    return vol.Schema(
+        {
+            vol.Required(CONF_DEVICE): SelectSelector(
+                SelectSelectorConfig(options=options, mode=SelectSelectorMode.LIST)
+            )
+        }
+    )

@@ -1,0 +1,199 @@
+"""Helpers for the config flow tests: starting a flow, a scripted browser, translation checks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from html.parser import HTMLParser
+import json
+from pathlib import Path
+import re
+from typing import Any
+
+import aiohttp
+from homeassistant.config_entries import SOURCE_USER, ConfigEntry, ConfigFlowResult
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType, section
+
+from custom_components.tesla_token.const import DOMAIN
+from emulator import Emulator
+
+PASSWORD = "tesla-demo-password"
+OWNER = "owner@example.com"
+CAPTCHA_ACCOUNT = "captcha@example.com"
+MFA_ACCOUNT = "mfa@example.com"
+CHINA_ACCOUNT = "china@example.com"
+EN_JSON = (
+    Path(__file__).parents[2]
+    / "custom_components"
+    / DOMAIN
+    / "translations"
+    / "en.json"
+)
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def server(emulator: Emulator, *, region: str = "global") -> dict[str, Any]:
+    """The region and the emulator as the custom SSO server (the form's fields)."""
+    return {"region": region, "advanced": {"auth_url": emulator.global_sso}}
+
+
+def credentials(
+    emulator: Emulator, email: str = OWNER, password: str = PASSWORD
+) -> dict[str, Any]:
+    """A filled-in `password` form."""
+    return {"email": email, "password": password, **server(emulator)}
+
+
+async def start(hass: HomeAssistant, method: str) -> ConfigFlowResult:
+    """Open the config flow and choose a sign-in method from its menu."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "user"
+    return await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": method}
+    )
+
+
+async def submit(
+    hass: HomeAssistant, result: ConfigFlowResult, user_input: Mapping[str, Any]
+) -> ConfigFlowResult:
+    """Submit the form of a flow step."""
+    return await hass.config_entries.flow.async_configure(
+        result["flow_id"], dict(user_input)
+    )
+
+
+def account_sub(emulator: Emulator, email: str) -> str:
+    """The stable account id the emulator puts into the tokens' `sub`."""
+    account = emulator.state.scenario.account(email)
+    assert account is not None
+    return account.sub
+
+
+def sso_requests(emulator: Emulator) -> list[tuple[str, str]]:
+    """(method, path) of the requests the emulator served."""
+    return [(record.method, record.path) for record in emulator.state.requests]
+
+
+# --- A scripted browser: signs in on the emulator's own page -------------------------------
+
+
+class _FormInputs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        named = dict(attrs)
+        if tag == "input" and named.get("name") and named.get("type") != "checkbox":
+            self.fields[named["name"] or ""] = named.get("value") or ""
+
+
+async def browser_sign_in(
+    authorize_url: str,
+    email: str = OWNER,
+    password: str = PASSWORD,
+    *,
+    recaptcha: bool = False,
+) -> str:
+    """Open the authorize URL, fill in the sign-in form, and return where Tesla redirects.
+
+    With `recaptcha`, the form carries an answer as a person's browser would add it.
+    """
+    jar = aiohttp.CookieJar(unsafe=True)  # cookies of a 127.0.0.1 server
+    async with aiohttp.ClientSession(cookie_jar=jar) as http:
+        async with http.get(authorize_url, allow_redirects=False) as response:
+            assert response.status == 200, response.status
+            parser = _FormInputs()
+            parser.feed(await response.text())
+        form = {**parser.fields, "identity": email, "credential": password}
+        if recaptcha:
+            form["g-recaptcha-response"] = "answered-by-a-person"
+        async with http.post(
+            authorize_url, data=form, allow_redirects=False
+        ) as response:
+            assert response.status == 302, response.status
+            return response.headers["Location"]
+
+
+# --- Translations -------------------------------------------------------------------------
+
+
+@cache
+def _strings() -> dict[str, Any]:
+    return json.loads(EN_JSON.read_text(encoding="utf-8"))
+
+
+def _check_fields(where: dict[str, Any], schema: Any, name: str) -> None:
+    for marker, validator in schema.schema.items():
+        key = str(marker.schema)
+        if isinstance(validator, section):
+            texts = where.get("sections", {}).get(key)
+            assert texts and texts.get("name"), f"{name}: section {key} has no name"
+            _check_fields(texts, validator.schema, f"{name}.{key}")
+            continue
+        assert where.get("data", {}).get(key), f"{name}: field {key} has no label"
+        assert where.get("data_description", {}).get(key), (
+            f"{name}: field {key} has no description"
+        )
+
+
+def check_translations(section_name: str, result: ConfigFlowResult) -> None:
+    """Assert that what this flow result shows is in en.json (steps, fields, errors, aborts)."""
+    strings = _strings()[section_name]
+    kind = result["type"]
+    if kind is FlowResultType.ABORT:
+        assert strings["abort"].get(result["reason"]), (
+            f"abort {result['reason']} untranslated"
+        )
+        return
+    if kind not in (FlowResultType.FORM, FlowResultType.MENU):
+        return
+    step = strings["step"].get(result["step_id"])
+    name = f"{section_name}.step.{result['step_id']}"
+    assert step and step.get("title") and step.get("description"), (
+        f"{name} untranslated"
+    )
+    given = set(result.get("description_placeholders") or {})
+    used = set(_PLACEHOLDER.findall(step["description"]))
+    assert used <= given | {"name"}, f"{name}: placeholders {used - given} not given"
+    if kind is FlowResultType.MENU:
+        for option in result["menu_options"]:
+            assert step["menu_options"].get(option), f"{name}: menu option {option}"
+            assert step["menu_option_descriptions"].get(option), (
+                f"{name}: {option} undescribed"
+            )
+        return
+    if result["data_schema"] is not None:
+        _check_fields(step, result["data_schema"], name)
+    for error in (result.get("errors") or {}).values():
+        assert strings["error"].get(error), f"error {error} untranslated"
+
+
+async def add_entry(
+    hass: HomeAssistant, emulator: Emulator, email: str = OWNER
+) -> ConfigEntry:
+    """An entry added through the flow with email and password (no MFA accounts)."""
+    result = await start(hass, "password")
+    result = await submit(hass, result, credentials(emulator, email))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    return result["result"]
+
+
+def suggested(result: ConfigFlowResult) -> dict[str, Any]:
+    """The values a form shows prefilled (sections as nested dicts)."""
+
+    def values(schema: Any) -> dict[str, Any]:
+        shown: dict[str, Any] = {}
+        for marker, validator in schema.schema.items():
+            if isinstance(validator, section):
+                shown[str(marker.schema)] = values(validator.schema)
+            elif marker.description and "suggested_value" in marker.description:
+                shown[str(marker.schema)] = marker.description["suggested_value"]
+        return shown
+
+    return values(result["data_schema"])

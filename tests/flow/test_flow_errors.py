@@ -1,0 +1,82 @@
+"""Which message each SSO client error shows, and on which field."""
+
+from __future__ import annotations
+
+import pytest
+
+from custom_components.tesla_token.flow_errors import StepError, flow_error
+from custom_components.tesla_token.sso import (
+    AccountLocked,
+    AuthorizationCodeInvalid,
+    BackupCodeInvalid,
+    BackupCodeLocked,
+    CallbackError,
+    CaptchaInvalid,
+    InvalidCallbackUrl,
+    InvalidCredentials,
+    InvalidServerUrl,
+    InvalidToken,
+    LoginError,
+    LoginRequired,
+    MfaCodeInvalid,
+    MfaCodeReplayed,
+    MfaExpired,
+    MfaTooManyAttempts,
+    RateLimited,
+    RecaptchaRequired,
+    RedirectUriRefused,
+    ServerError,
+    SsoConnectionError,
+    StateMismatch,
+    TeslaSsoError,
+    TransientError,
+    UnexpectedResponse,
+    WafBlocked,
+    WafChallenge,
+)
+
+
+@pytest.mark.parametrize(
+    ("error", "key", "field"),
+    [
+        (InvalidServerUrl(), "invalid_auth_url", "advanced"),
+        (InvalidCredentials(), "invalid_auth", "base"),
+        (AccountLocked(), "account_locked", "base"),
+        (CaptchaInvalid(), "captcha_invalid", "captcha"),
+        (RecaptchaRequired(), "recaptcha_required", "base"),
+        (MfaCodeInvalid(), "invalid_mfa_code", "code"),
+        (BackupCodeInvalid(), "invalid_mfa_code", "code"),
+        (MfaCodeReplayed(), "mfa_replay", "code"),
+        (MfaTooManyAttempts(), "mfa_locked", "base"),
+        (BackupCodeLocked(), "mfa_locked", "base"),
+        (MfaExpired(), "mfa_expired", "base"),
+        (RedirectUriRefused(), "redirect_uri_refused", "base"),
+        (InvalidCallbackUrl(), "invalid_callback_url", "callback_url"),
+        (StateMismatch(), "state_mismatch", "callback_url"),
+        (CallbackError("login_cancelled"), "callback_error", "callback_url"),
+        (AuthorizationCodeInvalid(), "code_expired", "callback_url"),
+        (LoginRequired(), "invalid_refresh_token", "refresh_token"),
+        (InvalidToken(), "invalid_refresh_token", "refresh_token"),
+        (WafBlocked(), "waf_blocked", "base"),
+        (WafChallenge(), "waf_blocked", "base"),
+        (SsoConnectionError(), "cannot_connect", "base"),
+        (ServerError(503), "cannot_connect", "base"),
+        (RateLimited(retry_after=30), "cannot_connect", "base"),
+        (UnexpectedResponse(), "cannot_connect", "base"),
+        (TransientError(), "cannot_connect", "base"),
+        (LoginError(), "unknown", "base"),
+        (TeslaSsoError(), "unknown", "base"),
+    ],
+)
+def test_error_mapping(error: TeslaSsoError, key: str, field: str) -> None:
+    assert flow_error(error) == StepError(
+        key, field, offers_browser=flow_error(error).offers_browser
+    )
+    assert flow_error(error).offers_browser is (
+        key in {"recaptcha_required", "waf_blocked"}
+    )
+
+
+def test_error_lands_on_base_when_the_form_lacks_its_field() -> None:
+    assert StepError("mfa_replay", "code").on_form({"code"}) == {"code": "mfa_replay"}
+    assert StepError("mfa_replay", "code").on_form({"email"}) == {"base": "mfa_replay"}
