@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Container, Mapping
+from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Any, Final, cast
 
 import aiohttp
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
 )
@@ -33,6 +35,7 @@ from .const import (
     DOMAIN,
     REQUEST_TIMEOUT,
 )
+from .coordinator import TeslaTokenConfigEntry
 from .entry_data import build_entry_data
 from .flow_errors import (
     AUTH_LINK_CHANGED,
@@ -108,6 +111,13 @@ async def _async_close_login(
     websession.detach()
 
 
+def _refresh_lock(entry: ConfigEntry) -> AbstractAsyncContextManager[Any]:
+    """The running coordinator's refresh lock, or nothing when the entry is not loaded."""
+    if entry.state is ConfigEntryState.LOADED:
+        return cast("TeslaTokenConfigEntry", entry).runtime_data.refresh_lock
+    return nullcontext()
+
+
 class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
     """Sign in to a Tesla account and store its tokens."""
 
@@ -168,11 +178,13 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
             self._server = ServerChoice.from_entry(entry.data)
         else:
             new_token = compact_token(user_input.get(CONF_REFRESH_TOKEN, ""))
-            result = await attempt(
-                self._async_refresh(
-                    user_input, new_token or entry.data[CONF_REFRESH_TOKEN]
+            # The stored token is single-use: wait for a running refresh and read it after.
+            async with _refresh_lock(entry):
+                result = await attempt(
+                    self._async_refresh(
+                        user_input, new_token or entry.data[CONF_REFRESH_TOKEN]
+                    )
                 )
-            )
             if isinstance(result, TokenSet):
                 await self.async_set_unique_id(result.subject, raise_on_progress=False)
                 self._abort_if_unique_id_mismatch(reason="reconfigure_account_mismatch")

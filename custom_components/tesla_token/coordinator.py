@@ -171,6 +171,11 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
         return float(self.config_entry.data[CONF_EXPIRES_AT])
 
     @property
+    def refresh_lock(self) -> asyncio.Lock:
+        """Held while the refresh token is in use: a single-use token must not be spent twice."""
+        return self._lock
+
+    @property
     def reauth_required(self) -> bool:
         """Whether Tesla refused the refresh token, so the person must sign in again."""
         return self._reauth_required

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
+
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import (
     SOURCE_RECONFIGURE,
     ConfigEntry,
@@ -11,7 +15,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 
 from custom_components.tesla_token.const import DOMAIN
-from emulator import Emulator, RefreshRotation
+from emulator import Emulator, Fault, FaultKind, RefreshRotation
 
 from .conftest import Secrets
 from .helpers import CAPTCHA_ACCOUNT, OWNER, add_entry, server, submit, suggested
@@ -49,6 +53,66 @@ async def test_keep_the_server_and_the_stored_token(
     assert entry.data["refresh_token"] != spent
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_waits_for_a_running_refresh_of_the_single_use_token(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """A refresh still under way when the form is saved: the flow uses the token it brings."""
+    emulator.state.scenario.refresh_rotation = RefreshRotation.SINGLE_USE
+    entry = await add_entry(hass, emulator)
+    result = await start_reconfigure(hass, entry)
+    emulator.state.set_fault("token", Fault(FaultKind.DELAY, delay=0.3))
+
+    running = hass.async_create_task(
+        hass.services.async_call(
+            DOMAIN, "refresh", {"config_entry_id": entry.entry_id}, blocking=True
+        )
+    )
+    await asyncio.sleep(0.05)  # the action's request is now waiting in the emulator
+    result = await submit(hass, result, server(emulator))
+    await running
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get("sensor.owner_example_com_status").state == "valid"
+    assert [r.status for r in emulator.state.requests if r.path.endswith("/token")][
+        -2:
+    ] == [
+        200,
+        200,
+    ]
+
+
+async def test_new_token_for_an_entry_that_could_not_set_up(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    secrets: Secrets,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Tesla refused the stored token at start-up: a pasted token brings the entry back."""
+    entry = await add_entry(hass, emulator)
+    await hass.config_entries.async_unload(entry.entry_id)
+    emulator.state.revoke(OWNER)
+    freezer.tick(
+        timedelta(hours=9)
+    )  # the access token expired while Home Assistant was off
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+
+    token = emulator.state.mint_refresh_token(OWNER)
+    secrets.add(token)
+    result = await start_reconfigure(hass, entry)
+    result = await submit(hass, result, {**server(emulator), "refresh_token": token})
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get("sensor.owner_example_com_status").state == "valid"
 
 
 async def test_move_to_another_server(
