@@ -27,12 +27,15 @@ async def legacy_token(request: web.Request) -> web.Response:
             status=401,
         )
     now = int(state.now())
+    owner_token = tokens.legacy_owner_token(record.region)
+    owner_refresh_token = secrets.token_hex(32)
+    state.note_secret(owner_token, owner_refresh_token)
     return json_response(
         {
-            "access_token": tokens.legacy_owner_token(record.region),
+            "access_token": owner_token,
             "token_type": "bearer",
             "expires_in": state.scenario.legacy_token_lifetime,
-            "refresh_token": secrets.token_hex(32),
+            "refresh_token": owner_refresh_token,
             "created_at": now,
         }
     )

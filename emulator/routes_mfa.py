@@ -140,6 +140,7 @@ class MfaRoutes:
             )
         valid = counter is not None
         if counter is not None:
+            state.note_secret(passcode)
             used.add(counter)
             transaction.stage = Stage.VERIFIED
             transaction.amr = MFA_AMR

@@ -233,6 +233,7 @@ class SsoRoutes:
             )
         identity = form.get("identity", "").strip()
         credential = form.get("credential", "")
+        state.note_secret(credential, min_length=8)
         if state.scenario.recaptcha and not form.get("g-recaptcha-response"):
             return self._login_page(
                 state,

@@ -24,6 +24,8 @@ from .web_util import (
 
 CLIENT_ID = "ownerapi"
 _VERIFIER_RE = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")
+# Shorter codes and refresh tokens a client sends are junk, not secrets (see State.secrets).
+MIN_RECEIVED_TOKEN = 20
 
 
 def _oauth_error(error: str, description: str, status: int = 400) -> web.Response:
@@ -112,6 +114,8 @@ class TokenRoutes:
             return _oauth_error(
                 "invalid_request", f"Missing parameters: {', '.join(missing)}."
             )
+        state.note_secret(fields["code"], min_length=MIN_RECEIVED_TOKEN)
+        state.note_secret(fields["code_verifier"], min_length=43)
         record = state.codes.get(fields["code"])
         refusal = _code_refusal(state, self.region, record, fields)
         if refusal is not None or record is None:
@@ -133,6 +137,7 @@ class TokenRoutes:
         token = fields.get("refresh_token")
         if not token:
             return _oauth_error("invalid_request", "Missing parameters: refresh_token.")
+        state.note_secret(token, min_length=MIN_RECEIVED_TOKEN)
         record = state.refresh_tokens.get(token)
         account = state.scenario.account(record.email) if record is not None else None
         if record is None or not record.active or account is None:

@@ -40,6 +40,8 @@ class State:
         self.scenario = scenario
         self._initial = copy.deepcopy(scenario)
         self.base_url = "http://127.0.0.1"
+        # Every secret that passed through (kept across reset(): a leak check needs them all).
+        self._seen_secrets: set[str] = set()
         self._clear()
 
     def _clear(self) -> None:
@@ -65,6 +67,40 @@ class State:
         self.scenario = copy.deepcopy(self._initial)
         self._clear()
 
+    def secrets(self) -> set[str]:
+        """Every secret this emulator handed out, received or holds, for leak checks (read-only).
+
+        That is: the passwords, backup codes and MFA device secrets of the accounts (the live
+        and the starting scenario), every access, refresh and id token it minted (including the
+        owner-api exchange), every authorization code it issued, the passwords (8+ characters),
+        authorization codes and refresh tokens (20+) and PKCE code verifiers (43+) it received,
+        the TOTP passcodes it issued (`totp()`) or accepted, and its sign-in session ids.
+        Captcha answers are not secrets: a person reads them off the image.
+        """
+        held = {
+            value
+            for scenario in (self.scenario, self._initial)
+            for account in scenario.accounts
+            for value in (
+                account.password,
+                *account.backup_codes,
+                *(device.secret for device in account.mfa_devices),
+            )
+        }
+        return held | self._seen_secrets | set(self.sessions)
+
+    def note_secret(self, *values: str | None, min_length: int = 1) -> None:
+        """Remember secrets that passed through a route.
+
+        Args:
+            values: the secrets (None and empty values are skipped).
+            min_length: skip shorter values; for what a client sends, which may be junk (a
+                fuzzer's "oauth2" is no secret, and would turn up in every log line).
+        """
+        self._seen_secrets.update(
+            value for value in values if value and len(value) >= min_length
+        )
+
     def latest_captcha_answer(self) -> str | None:
         """The answer of the captcha served last (any session)."""
         return self._latest_captcha
@@ -74,7 +110,9 @@ class State:
         device = self.require_account(email).device(device_name)
         if device is None:
             raise UnknownAccountError("no such device")
-        return totp_code(device.secret, self.now())
+        code = totp_code(device.secret, self.now())
+        self.note_secret(code)
+        return code
 
     def backup_codes(self, email: str) -> list[str]:
         """The backup codes of an account that were not used yet."""
@@ -165,6 +203,7 @@ class State:
     def issue_code(self, transaction: Transaction, account: Account) -> str:
         """An authorization code for a finished transaction."""
         code = secrets.token_hex(30)
+        self.note_secret(code)
         self.codes[code] = AuthCode(
             email=account.email,
             region=account.region,
@@ -196,10 +235,12 @@ class State:
         )
         if refresh_token is None:
             refresh_token = self._new_refresh_token(account, issuer, amr, scope)
+        id_token = tokens.id_token(self.key, account, issuer, now)
+        self.note_secret(access, id_token)
         return {
             "access_token": access,
             "refresh_token": refresh_token,
-            "id_token": tokens.id_token(self.key, account, issuer, now),
+            "id_token": id_token,
             "expires_in": lifetime,
             "token_type": "Bearer",
         }
@@ -211,6 +252,7 @@ class State:
         token = tokens.refresh_token(
             self.key, tokens.Grant(account, issuer, amr, scope), now
         )
+        self.note_secret(token)
         self.refresh_tokens[token] = RefreshRecord(
             email=account.email,
             region=account.region,

@@ -1,12 +1,26 @@
-"""Shared fixtures for the Tesla Token tests."""
+"""Shared fixtures for the Tesla Token tests, and the checks every test runs under."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
+import functools
+import logging
+from typing import Any
 
+from homeassistant import block_async_io
+from homeassistant.core import HomeAssistant, ServiceRegistry
+from homeassistant.data_entry_flow import FlowManager
 import pytest
 
 from emulator import Emulator
+
+from .leak_guard import LeakGuard, record_action_errors, record_flow_results
+from .pressure.matrix import collect_matrix_cell, print_fault_matrix
+
+# Loggers whose DEBUG output the leak guard reads.
+GUARDED_LOGGERS = ("custom_components.tesla_token", "homeassistant", "emulator")
+_CANARY = "leak guard armed"
 
 
 @pytest.fixture(autouse=True)
@@ -24,3 +38,117 @@ async def emulator(socket_enabled: None) -> AsyncIterator[Emulator]:
     await server.start(host="127.0.0.1", port=0)
     yield server
     await server.stop()
+
+
+def _only_in_the_loop(
+    protected: Callable[..., Any], original: Callable[..., Any]
+) -> Callable[..., Any]:
+    """Check a call only while an event loop runs in this thread.
+
+    Home Assistant's check looks at the thread alone: its loop owns the main thread. Tests also
+    run plain code in that thread, outside any loop, where blocking is fine.
+    """
+
+    @functools.wraps(original)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if asyncio._get_running_loop() is None:
+            return original(*args, **kwargs)
+        return protected(*args, **kwargs)
+
+    return checked
+
+
+@pytest.fixture(autouse=True, scope="session")
+def blocking_calls_detected() -> Iterator[None]:
+    """Detect blocking calls in the event loop, as Home Assistant does when it runs.
+
+    The test harness leaves Home Assistant's detection off; with it on, `time.sleep` or a
+    blocking HTTP request in the loop raises, and the softer ones (glob, os.walk) log
+    "Detected blocking call", which `leak_guard` turns into a failure.
+    """
+    block_async_io.enable()
+    for call in block_async_io._BLOCKED_CALLS.calls:
+        protected = getattr(call.object, call.function)
+        setattr(
+            call.object,
+            call.function,
+            _only_in_the_loop(protected, call.original_func),
+        )
+    yield
+    for call in block_async_io._BLOCKED_CALLS.calls:
+        setattr(call.object, call.function, call.original_func)
+    block_async_io._BLOCKED_CALLS.calls.clear()
+
+
+@pytest.fixture(autouse=True)
+def leak_guard(
+    request: pytest.FixtureRequest,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[LeakGuard]:
+    """Fail the test when a secret it handled shows up in a log, a state, an event, …
+
+    The secrets come from every emulator the test started and from `leak_guard.add`; see
+    tests/leak_guard.py for what is checked. A sync fixture on purpose: it may resolve the
+    async `hass` and `emulator` fixtures, and runs the loop itself at teardown.
+    """
+    guard = LeakGuard()
+    for name in GUARDED_LOGGERS:
+        caplog.set_level(logging.DEBUG, logger=name)
+    logging.getLogger("custom_components.tesla_token").debug(_CANARY)
+
+    start = Emulator.start
+
+    async def start_watched(self: Emulator, *args: Any, **kwargs: Any) -> None:
+        guard.watch_emulator(self)
+        await start(self, *args, **kwargs)
+
+    monkeypatch.setattr(Emulator, "start", start_watched)
+    if "emulator" in request.fixturenames:
+        guard.watch_emulator(request.getfixturevalue("emulator"))
+
+    hass: HomeAssistant | None = None
+    unsubscribe = None
+    if "hass" in request.fixturenames:
+        hass = request.getfixturevalue("hass")
+        unsubscribe = guard.watch_hass(hass)
+        monkeypatch.setattr(
+            FlowManager, "_async_handle_step", record_flow_results(guard)
+        )
+        monkeypatch.setattr(
+            ServiceRegistry,
+            "async_call",
+            record_action_errors(guard, ServiceRegistry.async_call),
+        )
+
+    yield guard
+
+    if hass is not None and unsubscribe is not None:
+        hass.loop.run_until_complete(guard.async_expose_hass(hass))
+        unsubscribe()
+    records = [
+        *caplog.get_records("setup"),
+        *caplog.get_records("call"),
+        *caplog.records,  # teardown, so far
+    ]
+    assert any(record.getMessage() == _CANARY for record in records), (
+        "the log was not captured: the leak guard would check nothing"
+    )
+    guard.expose_log_records(records)
+    blocking = {
+        record.getMessage().partition(" inside the event loop")[0]
+        for record in records
+        if "Detected blocking call" in record.getMessage()
+    }
+    guard.check()
+    assert not blocking, f"blocking calls in the event loop: {sorted(blocking)}"
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Collect the fault matrix cells the pressure tests report (also from xdist workers)."""
+    collect_matrix_cell(report)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print the fault matrix after the run, when pressure tests ran."""
+    print_fault_matrix(terminalreporter)
