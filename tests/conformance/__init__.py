@@ -1,0 +1,1 @@
+"""Conformance with the rules of hassfest, HACS and the Integration Quality Scale."""
