@@ -12,20 +12,10 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.tesla_token.const import (
-    CONF_ACCESS_TOKEN,
-    CONF_AUTH_URL,
-    CONF_EMAIL,
-    CONF_EXPIRES_AT,
-    CONF_ISSUED_AT,
-    CONF_ISSUER,
-    CONF_REFRESH_TOKEN,
-    CONF_REFRESH_TOKEN_ISSUED_AT,
-    CONF_REGION,
-    DEFAULT_OPTIONS,
-    DOMAIN,
-)
-from custom_components.tesla_token.sso import TokenSet, refresh_tokens
+from custom_components.tesla_token.const import DEFAULT_OPTIONS, DOMAIN
+from custom_components.tesla_token.entry_data import build_entry_data
+from custom_components.tesla_token.flow_input import ServerChoice
+from custom_components.tesla_token.sso import Region, TokenSet, refresh_tokens
 from emulator import Emulator
 
 EMAIL = "owner@example.com"
@@ -60,17 +50,8 @@ def entry_data(
     emulator: Emulator, tokens: TokenSet, email: str = EMAIL
 ) -> dict[str, Any]:
     """The config entry data the config flow writes for these tokens."""
-    return {
-        CONF_EMAIL: email,
-        CONF_REGION: "global",
-        CONF_AUTH_URL: emulator.global_sso,
-        CONF_ISSUER: tokens.issuer,
-        CONF_ACCESS_TOKEN: tokens.access_token,
-        CONF_REFRESH_TOKEN: tokens.refresh_token,
-        CONF_EXPIRES_AT: tokens.expires_at,
-        CONF_ISSUED_AT: tokens.issued_at,
-        CONF_REFRESH_TOKEN_ISSUED_AT: tokens.refresh_token_issued_at,
-    }
+    server = ServerChoice(region=Region.GLOBAL, auth_url=emulator.global_sso)
+    return build_entry_data(tokens, email=email, server=server)
 
 
 @pytest.fixture
