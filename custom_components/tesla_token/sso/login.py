@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from typing import Any, NoReturn
-from urllib.parse import urljoin
 
 import aiohttp
 
@@ -35,7 +34,7 @@ from .steps import Authorized, CaptchaRequired, LoginStep, MfaFactor, MfaRequire
 from .token_client import exchange_code
 from .tokens import TokenSet
 from .transport import HttpResponse, send
-from .urls import region_redirect_base, validate_sso_base
+from .urls import region_redirect_base, trusted_page_url, validate_sso_base
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -146,7 +145,13 @@ class LoginSession:
         page = read_page(response.text())
         if page.kind is not PageKind.MFA:
             self._form = page.form
-            self._captcha_url = urljoin(response.url, page.captcha_src or "/captcha")
+            # "" when the page points the image off the SSO server: captcha_image() refuses it.
+            self._captcha_url = (
+                trusted_page_url(
+                    page.captcha_src or "/captcha", response.url, self._chosen_base
+                )
+                or ""
+            )
         return page
 
     def _require_form(self) -> None:
@@ -156,6 +161,10 @@ class LoginSession:
     async def captcha_image(self) -> bytes:
         """Fetch the captcha image (SVG) bound to this conversation."""
         self._require_form()
+        if not self._captcha_url:
+            raise UnexpectedResponse(
+                "The sign-in page puts the captcha image on another server"
+            )
         response = await self._send("GET", self._captcha_url)
         if response.status != 200 or not response.body:
             raise UnexpectedResponse(

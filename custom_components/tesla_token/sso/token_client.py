@@ -19,7 +19,7 @@ from .errors import (
     UnexpectedResponse,
 )
 from .steps import Authorized
-from .tokens import TokenSet, decode_jwt_claims, number_claim
+from .tokens import TokenSet, decode_jwt_claims, number_claim, usable_seconds
 from .transport import HttpResponse, send
 from .urls import origin_of, trusted_issuer, validate_sso_base
 
@@ -72,8 +72,11 @@ def token_set_from_response(
         raise UnexpectedResponse(
             "The access token in the token response is not a JWT"
         ) from err
-    if not isinstance(claims.get("sub"), str) or not isinstance(claims.get("iss"), str):
-        raise UnexpectedResponse("The access token has no sub or iss claim")
+    # An empty sub is no account id (TokenSet.subject would refuse it later).
+    if not claims.get("sub") or not isinstance(claims["sub"], str):
+        raise UnexpectedResponse("The access token has no sub claim")
+    if not isinstance(claims.get("iss"), str):
+        raise UnexpectedResponse("The access token has no iss claim")
     issuer = trusted_issuer(claims["iss"], trusted_base)
     if issuer is None:
         raise UnexpectedResponse("The access token was issued by an untrusted server")
@@ -81,12 +84,12 @@ def token_set_from_response(
     issued_at = number_claim(claims, "iat") or now
     expires_at = number_claim(claims, "exp")
     if expires_at is None:
-        expires_in = body.get("expires_in")
-        if isinstance(expires_in, bool) or not isinstance(expires_in, int | float):
+        expires_in = usable_seconds(body.get("expires_in"))
+        expires_at = None if expires_in is None else usable_seconds(now + expires_in)
+        if expires_at is None:
             raise UnexpectedResponse(
-                "The token response gives no expiry (exp or expires_in)"
+                "The token response gives no usable expiry (exp or expires_in)"
             )
-        expires_at = now + expires_in
     return TokenSet(
         access_token=access_token,
         refresh_token=refresh_token,

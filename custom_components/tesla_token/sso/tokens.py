@@ -17,6 +17,8 @@ _LEGACY_EXCHANGED = re.compile(r"(?:qts|eu|cn)-[0-9a-fA-F]{64}")
 _V2 = re.compile(r"[0-9a-fA-F]{64}")
 _SSO_BASE_PATH = "/oauth2/v3"
 _FLEET_ISSUER_SUFFIX = "/nts"
+# 9999-12-31 23:59:59 UTC, the last second a datetime can hold.
+_LATEST_EPOCH = 253402300799.0
 
 
 class TokenKind(StrEnum):
@@ -41,7 +43,8 @@ def decode_jwt_claims(token: str) -> dict[str, Any]:
     payload = parts[1] + "=" * (-len(parts[1]) % 4)
     try:
         claims = json.loads(base64.urlsafe_b64decode(payload.encode("ascii")))
-    except (binascii.Error, UnicodeError, ValueError) as err:
+    # RecursionError: nesting too deep for the parser.
+    except (binascii.Error, UnicodeError, ValueError, RecursionError) as err:
         raise InvalidToken("The JWT payload is not base64url-encoded JSON") from err
     if not isinstance(claims, dict):
         raise InvalidToken("The JWT payload is not a JSON object")
@@ -68,12 +71,24 @@ def token_kind(token: str) -> TokenKind:
     return TokenKind.UNKNOWN
 
 
-def number_claim(claims: dict[str, Any], name: str) -> float | None:
-    """Return a numeric claim (``exp``, ``iat``), or None when missing or not a number."""
-    value = claims.get(name)
+def usable_seconds(value: Any) -> float | None:
+    """Return a JSON number of seconds (a time or a duration), or None when it is none.
+
+    JSON puts no limit on numbers: infinity, NaN, negative values and values past the year
+    9999 (or beyond float) are no time anyone can schedule, so they count as missing.
+    """
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    try:
+        seconds = float(value)
+    except OverflowError:  # an integer beyond float's range
+        return None
+    return seconds if 0 <= seconds <= _LATEST_EPOCH else None  # NaN fails both
+
+
+def number_claim(claims: dict[str, Any], name: str) -> float | None:
+    """Return a time claim (``exp``, ``iat``), or None when missing or not a usable time."""
+    return usable_seconds(claims.get(name))
 
 
 def _claims_or_empty(token: str | None) -> dict[str, Any]:

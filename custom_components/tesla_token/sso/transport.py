@@ -80,7 +80,8 @@ class HttpResponse:
         """
         try:
             data = json.loads(self.body)
-        except ValueError as err:
+        # RecursionError: nesting too deep for the parser (a hostile or broken server).
+        except (ValueError, RecursionError) as err:
             raise UnexpectedResponse(
                 f"{self.method} {self.path} answered HTTP {self.status} without valid JSON"
             ) from err

@@ -30,11 +30,13 @@ def _split(url: str) -> SplitResult:
     url = url.strip()
     if not url or any(char.isspace() for char in url):
         raise InvalidServerUrl("The SSO server URL is empty or contains spaces")
-    parts = urlsplit(url)
     try:
+        parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a malformed port
-    except ValueError as err:
-        raise InvalidServerUrl("The SSO server URL has an invalid port") from err
+    except ValueError as err:  # also a malformed [IPv6] host
+        raise InvalidServerUrl(
+            "The SSO server URL has an invalid host or port"
+        ) from err
     if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
         raise InvalidServerUrl(
             "The SSO server URL must be an https:// URL with a host name"
@@ -89,6 +91,23 @@ def is_trusted_origin(url: str, chosen_base: str) -> bool:
     return origin == chosen_origin or origin in TESLA_SSO_ORIGINS
 
 
+def trusted_page_url(reference: str, page_url: str, chosen_base: str) -> str | None:
+    """Resolve a URL a page points to (e.g. the captcha image), when it may be fetched.
+
+    Returns None when the reference is malformed or leads off the chosen server's origin and
+    Tesla's SSO origins: a page must not send the client (and its cookies) anywhere else.
+    """
+    try:
+        url = urljoin(page_url, reference.strip())
+        origin = origin_of(url)
+        chosen_origin = origin_of(chosen_base)
+    except ValueError, InvalidServerUrl:  # ValueError: a malformed [IPv6] host
+        return None
+    if origin == chosen_origin or origin in TESLA_SSO_ORIGINS:
+        return url
+    return None
+
+
 def trusted_issuer(issuer: str, chosen_base: str) -> str | None:
     """Return the normalised issuer when it may receive our codes and tokens, else None."""
     if not is_trusted_origin(issuer, chosen_base):
@@ -106,7 +125,10 @@ def region_redirect_base(
     """
     if not location.strip():
         return None
-    target = urljoin(request_url, location.strip()).split("?", 1)[0].rstrip("/")
+    try:
+        target = urljoin(request_url, location.strip()).split("?", 1)[0].rstrip("/")
+    except ValueError:  # a malformed [IPv6] host
+        return None
     if not target.endswith(_AUTHORIZE_SUFFIX) or not is_trusted_origin(
         target, chosen_base
     ):

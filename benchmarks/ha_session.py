@@ -1,0 +1,300 @@
+"""Measurements inside a real Home Assistant instance, run as a pytest session by the bench.
+
+pytest-homeassistant-custom-component gives each measurement a fresh `HomeAssistant`, lets
+sockets reach 127.0.0.1 only, and moves the clock for the simulated week. These are figures,
+not tests: each "test" records numbers (into the JSON file named by TESLA_TOKEN_BENCH_RESULTS)
+and fails only when the integration does not work at all. asyncio's debug mode, which the
+harness turns on, is off while measuring: Home Assistant does not run with it.
+
+    .venv/bin/python -m pytest benchmarks/ha_session.py -o addopts= -p no:cacheprovider
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+import gc
+import json
+import math
+import os
+from pathlib import Path
+import statistics
+import time
+import tracemalloc
+from typing import Any
+
+import aiohttp
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+import pytest
+from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.tesla_token.const import (
+    CONF_ACCESS_TOKEN,
+    CONF_AUTH_URL,
+    CONF_EMAIL,
+    CONF_EXPIRES_AT,
+    CONF_ISSUED_AT,
+    CONF_ISSUER,
+    CONF_REFRESH_TOKEN,
+    CONF_REFRESH_TOKEN_ISSUED_AT,
+    CONF_REGION,
+    DEFAULT_OPTIONS,
+    DOMAIN,
+)
+from custom_components.tesla_token.coordinator import TeslaTokenCoordinator
+from custom_components.tesla_token.refresh_schedule import refresh_due_at
+from custom_components.tesla_token.sso import CLIENT_ID, SCOPE, TokenSet, refresh_tokens
+from emulator import Emulator, Scenario
+
+RESULTS_ENV = "TESLA_TOKEN_BENCH_RESULTS"
+REFRESH_RUNS = int(os.environ.get("TESLA_TOKEN_BENCH_REFRESH_RUNS", "200"))
+ENTRY_COUNTS = (1, 10, 100)
+WEEK_SECONDS = 7 * 24 * 3600
+WEEK_STEP_SECONDS = 5 * 60
+WEEK_START = "2026-03-02 08:00:00+00:00"
+
+
+def account_email(number: int) -> str:
+    """The email of the n-th benchmark account."""
+    return f"account-{number:03d}@example.com"
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Let Home Assistant load the integration from custom_components/."""
+
+
+@pytest.fixture(scope="session")
+def results() -> Iterator[dict[str, Any]]:
+    """The figures of this session, written out at its end."""
+    figures: dict[str, Any] = {}
+    yield figures
+    if path := os.environ.get(RESULTS_ENV):
+        Path(path).write_text(json.dumps(figures, indent=2), encoding="utf-8")
+
+
+@pytest.fixture
+async def quiet_loop() -> AsyncIterator[None]:
+    """Turn asyncio's debug mode off while measuring (the harness turns it on)."""
+    loop = asyncio.get_running_loop()
+    debug = loop.get_debug()
+    loop.set_debug(False)
+    yield
+    loop.set_debug(debug)
+
+
+@pytest.fixture
+async def emulator(socket_enabled: None) -> AsyncIterator[Emulator]:
+    """The emulator in this process (its clock is the frozen one in the simulated week)."""
+    accounts = [{"email": account_email(n)} for n in range(max(ENTRY_COUNTS))]
+    server = Emulator(Scenario.default().updated({"accounts": accounts}))
+    await server.start(host="127.0.0.1", port=0)
+    yield server
+    await server.stop()
+
+
+async def fresh_tokens(emulator: Emulator, email: str) -> TokenSet:
+    """Tokens as a sign-in leaves them: a minted refresh token, refreshed once."""
+    async with aiohttp.ClientSession() as session:
+        return await refresh_tokens(
+            session,
+            emulator.global_sso,
+            emulator.state.mint_refresh_token(email),
+            trusted_base=emulator.global_sso,
+        )
+
+
+def config_entry(emulator: Emulator, email: str, tokens: TokenSet) -> MockConfigEntry:
+    """A config entry as the config flow creates it."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=email,
+        unique_id=tokens.subject,
+        data={
+            CONF_EMAIL: email,
+            CONF_REGION: "global",
+            CONF_AUTH_URL: emulator.global_sso,
+            CONF_ISSUER: tokens.issuer,
+            CONF_ACCESS_TOKEN: tokens.access_token,
+            CONF_REFRESH_TOKEN: tokens.refresh_token,
+            CONF_EXPIRES_AT: tokens.expires_at,
+            CONF_ISSUED_AT: tokens.issued_at,
+            CONF_REFRESH_TOKEN_ISSUED_AT: tokens.refresh_token_issued_at,
+        },
+        options=dict(DEFAULT_OPTIONS),
+        version=1,
+    )
+
+
+async def entries_for(emulator: Emulator, count: int) -> list[MockConfigEntry]:
+    """`count` entries of different accounts, with fresh tokens."""
+    return [
+        config_entry(emulator, email, await fresh_tokens(emulator, email))
+        for email in map(account_email, range(count))
+    ]
+
+
+async def set_up(hass: HomeAssistant, entries: list[MockConfigEntry]) -> None:
+    """Add and set up the entries, and wait until everything they started is done."""
+    for entry in entries:
+        entry.add_to_hass(hass)
+        if not await hass.config_entries.async_setup(entry.entry_id):
+            raise RuntimeError(f"the entry of {entry.title} did not set up")
+    await hass.async_block_till_done()
+
+
+# --- c. Refresh overhead -------------------------------------------------------------------
+
+
+async def test_refresh_overhead(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    quiet_loop: None,
+    results: dict[str, Any],
+) -> None:
+    """A coordinator refresh against a bare POST to the same /token endpoint, interleaved."""
+    (entry,) = await entries_for(emulator, 1)
+    await set_up(hass, [entry])
+    coordinator: TeslaTokenCoordinator = entry.runtime_data
+    session = async_get_clientsession(hass)
+    url = f"{entry.data[CONF_ISSUER]}/token"
+    payload = {
+        "grant_type": "refresh_token",
+        "client_id": CLIENT_ID,
+        "refresh_token": entry.data[CONF_REFRESH_TOKEN],
+        "scope": SCOPE,
+    }
+
+    async def bare_post() -> None:
+        async with session.post(url, json=payload) as response:
+            await response.json()
+            if response.status != 200:
+                raise RuntimeError(f"the bare POST got HTTP {response.status}")
+
+    async def coordinator_refresh() -> None:
+        if (error := await coordinator.async_refresh_token()) is not None:
+            raise RuntimeError(f"the coordinator refresh failed: {error!r}")
+
+    timings: dict[str, list[float]] = {"coordinator": [], "bare": []}
+    for run in range(REFRESH_RUNS + 20):  # 20 warm-up rounds
+        for name, work in (("coordinator", coordinator_refresh), ("bare", bare_post)):
+            start = time.perf_counter()
+            await work()
+            if run >= 20:
+                timings[name].append(time.perf_counter() - start)
+    await hass.async_block_till_done()
+
+    coordinator_ms = statistics.median(timings["coordinator"]) * 1000
+    bare_ms = statistics.median(timings["bare"]) * 1000
+    results["refresh"] = {
+        "runs": REFRESH_RUNS,
+        "coordinator_median_ms": coordinator_ms,
+        "bare_median_ms": bare_ms,
+        "ratio": coordinator_ms / bare_ms,
+    }
+
+
+# --- d. Home Assistant cost ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("count", ENTRY_COUNTS)
+async def test_setup_time(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    quiet_loop: None,
+    results: dict[str, Any],
+    count: int,
+) -> None:
+    """Wall time to set up `count` entries in a fresh instance (the first loads the integration)."""
+    entries = await entries_for(emulator, count)
+    emulator.state.clear_requests()
+    start = time.perf_counter()
+    await set_up(hass, entries)
+    seconds = time.perf_counter() - start
+    if emulator.state.requests:
+        raise RuntimeError("setting up fresh tokens sent requests")
+    results.setdefault("setup_time", {})[str(count)] = {
+        "total_ms": seconds * 1000,
+        "per_entry_ms": seconds * 1000 / count,
+        "entities": len(hass.states.async_entity_ids()),
+    }
+
+
+@pytest.mark.parametrize("count", ENTRY_COUNTS)
+async def test_setup_memory(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    quiet_loop: None,
+    results: dict[str, Any],
+    count: int,
+) -> None:
+    """Python memory the entries keep (tracemalloc, after a garbage collection), and the peak."""
+    entries = await entries_for(emulator, count)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        await set_up(hass, entries)
+        gc.collect()
+        after, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    results.setdefault("setup_memory", {})[str(count)] = {
+        "kept_kib": (after - before) / 1024,
+        "kept_per_entry_kib": (after - before) / 1024 / count,
+        "peak_kib": (peak - before) / 1024,
+    }
+
+
+# --- e. A simulated week -------------------------------------------------------------------
+
+
+def schedule_minimum(lifetime: float, options: dict[str, Any], span: float) -> int:
+    """How many refreshes the schedule itself asks for over `span` seconds from a fresh token."""
+    issued, refreshes = 0.0, 0
+    while (due := refresh_due_at(issued, issued + lifetime, options)) <= span:
+        refreshes += 1
+        issued = due
+    return refreshes
+
+
+async def test_a_week(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    quiet_loop: None,
+    freezer: FrozenDateTimeFactory,
+    results: dict[str, Any],
+) -> None:
+    """Seven days of one account on the default schedule, clock moved in 5-minute steps."""
+    freezer.move_to(WEEK_START)
+    (entry,) = await entries_for(emulator, 1)
+    await set_up(hass, [entry])
+    emulator.state.clear_requests()
+    lifetime = entry.data[CONF_EXPIRES_AT] - entry.data[CONF_ISSUED_AT]
+
+    for _ in range(WEEK_SECONDS // WEEK_STEP_SECONDS):
+        freezer.tick(WEEK_STEP_SECONDS)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+
+    served = emulator.state.requests
+    token_requests = [
+        r for r in served if r.method == "POST" and r.path.endswith("/token")
+    ]
+    results["week"] = {
+        "lifetime_hours": lifetime / 3600,
+        "refresh_share": DEFAULT_OPTIONS["refresh_share"],
+        "one_per_lifetime": math.ceil(WEEK_SECONDS / lifetime),
+        "schedule_minimum": schedule_minimum(
+            lifetime, dict(DEFAULT_OPTIONS), WEEK_SECONDS
+        ),
+        "token_requests": len(token_requests),
+        "other_requests": len(served) - len(token_requests),
+        "step_minutes": WEEK_STEP_SECONDS // 60,
+    }

@@ -1,0 +1,1 @@
+"""Property-based fuzzing of what a person types and what the server answers."""

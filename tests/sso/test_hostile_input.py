@@ -1,0 +1,245 @@
+"""Input that once escaped the client as a bare exception, or sent it to a foreign host.
+
+Each case was found by the property-based fuzz tests (tests/fuzz); these pin the fixes down.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import AsyncIterator
+import json
+import time
+from urllib.parse import parse_qs, quote, urlsplit
+
+import aiohttp
+from aiohttp import web
+import pytest
+from yarl import URL
+
+from custom_components.tesla_token.sso import (
+    SSO_BASES,
+    BrowserLogin,
+    CaptchaRequired,
+    InvalidCallbackUrl,
+    InvalidServerUrl,
+    InvalidToken,
+    LoginSession,
+    Region,
+    TokenKind,
+    UnexpectedResponse,
+    decode_jwt_claims,
+    refresh_tokens,
+    token_kind,
+    validate_sso_base,
+)
+
+from .jwts import make_jwt
+from .odd_server import OddServer, html, redirect
+
+GLOBAL = SSO_BASES[Region.GLOBAL]
+MALFORMED_HOSTS = [
+    "https://[",
+    "http://[::1",
+    "https://[abc]/oauth2/v3",
+    "https://a]b/x",
+]
+# Deeper than the JSON parser's stack allows.
+DEEP_JSON = "[" * 200_000 + "]" * 200_000
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="150" height="50"></svg>'
+
+
+def captcha_page(src: str) -> str:
+    return f"""<html><body><form method="post" id="form">
+<input type="hidden" name="_csrf" value="c1" />
+<input type="hidden" name="transaction_id" value="t1" />
+<img data-id="captcha" src="{src}"><input type="text" name="captcha" />
+</form></body></html>"""
+
+
+@pytest.fixture
+async def traced_http(
+    socket_enabled: None,
+) -> AsyncIterator[tuple[aiohttp.ClientSession, list[URL]]]:
+    """A client session that records the URL of every request it starts."""
+    urls: list[URL] = []
+
+    async def record(
+        _session: aiohttp.ClientSession,
+        _context: object,
+        params: aiohttp.TraceRequestStartParams,
+    ) -> None:
+        urls.append(params.url)
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_start.append(record)
+    async with aiohttp.ClientSession(
+        cookie_jar=aiohttp.CookieJar(unsafe=True), trace_configs=[trace]
+    ) as session:
+        yield session, urls
+
+
+@pytest.mark.parametrize("url", MALFORMED_HOSTS)
+def test_a_malformed_host_is_an_invalid_server_url(url: str) -> None:
+    with pytest.raises(InvalidServerUrl):
+        validate_sso_base(url)
+
+
+@pytest.mark.parametrize("issuer", MALFORMED_HOSTS)
+def test_a_callback_with_a_malformed_issuer_is_refused(issuer: str) -> None:
+    login = BrowserLogin(GLOBAL)
+    state = parse_qs(urlsplit(login.authorize_url).query)["state"][0]
+    for value in (issuer, quote(issuer, safe="")):
+        with pytest.raises(InvalidCallbackUrl):
+            login.parse_callback(
+                f"tesla://auth/callback?code=abc&state={state}&issuer={value}"
+            )
+
+
+def test_a_deeply_nested_jwt_is_no_token() -> None:
+    payload = base64.urlsafe_b64encode(DEEP_JSON.encode()).decode().rstrip("=")
+    token = f"eyJhbGciOiJSUzI1NiJ9.{payload}.c2ln"
+    with pytest.raises(InvalidToken):
+        decode_jwt_claims(token)
+    assert token_kind(token) is TokenKind.UNKNOWN
+
+
+async def test_a_deeply_nested_json_answer_is_unexpected(
+    odd_server: OddServer, plain_http: aiohttp.ClientSession
+) -> None:
+    odd_server.on(
+        "POST",
+        "/oauth2/v3/token",
+        lambda _: web.Response(text=DEEP_JSON, content_type="application/json"),
+    )
+    with pytest.raises(UnexpectedResponse):
+        await refresh_tokens(
+            plain_http, odd_server.sso, "rt", trusted_base=odd_server.sso
+        )
+
+
+@pytest.mark.parametrize(
+    "location", ["//[", "http://[::1", "https://[abc]/oauth2/v3/authorize"]
+)
+async def test_a_redirect_to_a_malformed_host_is_unexpected(
+    odd_server: OddServer, plain_http: aiohttp.ClientSession, location: str
+) -> None:
+    odd_server.on("GET", "/oauth2/v3/authorize", redirect(location, status=303))
+    with pytest.raises(UnexpectedResponse):
+        await LoginSession(plain_http, odd_server.sso).start("owner@example.com")
+    assert odd_server.requests == [("GET", "/oauth2/v3/authorize")]
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        "https://evil.example/captcha",
+        "//evil.example/captcha",
+        "http://127.0.0.1:1/captcha",
+        "//[",
+        "https://[abc]/captcha",
+        "javascript:alert(1)",
+    ],
+)
+async def test_a_captcha_image_elsewhere_is_not_fetched(
+    odd_server: OddServer,
+    traced_http: tuple[aiohttp.ClientSession, list[URL]],
+    src: str,
+) -> None:
+    """A page pointing the captcha off the SSO server cannot make the client call there."""
+    http, urls = traced_http
+    odd_server.on("GET", "/oauth2/v3/authorize", html(captcha_page(src)))
+    login = LoginSession(http, odd_server.sso)
+    assert await login.start("captcha@example.com") == CaptchaRequired()
+
+    with pytest.raises(UnexpectedResponse):
+        await login.captcha_image()
+    assert [url.origin() for url in urls] == [URL(odd_server.base_url)]
+
+
+async def test_a_captcha_image_on_the_server_is_fetched(
+    odd_server: OddServer, plain_http: aiohttp.ClientSession
+) -> None:
+    odd_server.on("GET", "/oauth2/v3/authorize", html(captcha_page("/captcha?ts=1")))
+    odd_server.on(
+        "GET",
+        "/captcha",
+        lambda _: web.Response(body=SVG, content_type="image/svg+xml"),
+    )
+    login = LoginSession(plain_http, odd_server.sso)
+    await login.start("captcha@example.com")
+    assert await login.captcha_image() == SVG
+
+
+def token_answer(claims: dict[str, object], **extra: object) -> web.Response:
+    body = {"access_token": make_jwt(claims), "refresh_token": "rt2", **extra}
+    # json.dumps writes Infinity and NaN, and any integer: as a broken server might.
+    return web.Response(text=json.dumps(body), content_type="application/json")
+
+
+@pytest.mark.parametrize(
+    ("times", "extra"),
+    [
+        ({"exp": float("inf")}, {}),
+        ({"exp": float("nan")}, {}),
+        ({"exp": 1e308}, {}),
+        ({"exp": 10**400}, {}),
+        ({}, {"expires_in": 10**400}),
+        ({}, {"expires_in": float("inf")}),
+        ({}, {"expires_in": -60}),
+        ({"exp": 10**400}, {"expires_in": 1e308}),
+    ],
+    ids=[
+        "exp-infinite",
+        "exp-nan",
+        "exp-past-year-9999",
+        "exp-beyond-float",
+        "expires_in-beyond-float",
+        "expires_in-infinite",
+        "expires_in-negative",
+        "both-unusable",
+    ],
+)
+async def test_a_token_without_a_usable_expiry_is_unexpected(
+    odd_server: OddServer,
+    plain_http: aiohttp.ClientSession,
+    times: dict[str, object],
+    extra: dict[str, object],
+) -> None:
+    claims = {"iss": odd_server.sso, "sub": "uuid-1", **times}
+    odd_server.on("POST", "/oauth2/v3/token", lambda _: token_answer(claims, **extra))
+    with pytest.raises(UnexpectedResponse):
+        await refresh_tokens(
+            plain_http, odd_server.sso, "rt", trusted_base=odd_server.sso
+        )
+
+
+async def test_an_unusable_exp_falls_back_to_expires_in(
+    odd_server: OddServer, plain_http: aiohttp.ClientSession
+) -> None:
+    claims = {
+        "iss": odd_server.sso,
+        "sub": "uuid-1",
+        "exp": float("inf"),
+        "iat": 10**400,
+    }
+    odd_server.on(
+        "POST", "/oauth2/v3/token", lambda _: token_answer(claims, expires_in=28800)
+    )
+    before = time.time()
+    tokens = await refresh_tokens(
+        plain_http, odd_server.sso, "rt", trusted_base=odd_server.sso
+    )
+    assert before <= tokens.issued_at <= time.time()
+    assert tokens.lifetime == pytest.approx(28800)
+
+
+async def test_an_empty_subject_is_unexpected(
+    odd_server: OddServer, plain_http: aiohttp.ClientSession
+) -> None:
+    """The account id must be there: a flow would fail on it only when storing the entry."""
+    claims = {"iss": odd_server.sso, "sub": "", "exp": time.time() + 3600}
+    odd_server.on("POST", "/oauth2/v3/token", lambda _: token_answer(claims))
+    with pytest.raises(UnexpectedResponse):
+        await refresh_tokens(
+            plain_http, odd_server.sso, "rt", trusted_base=odd_server.sso
+        )
