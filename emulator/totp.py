@@ -50,6 +50,7 @@ def matching_counter(
     """The time step (within +-window steps of now) whose code equals `passcode`, else None."""
     now = counter_at(timestamp)
     for counter in range(now - window, now + window + 1):
-        if hmac.compare_digest(hotp(secret, counter), passcode):
+        # compare_digest takes ASCII text only; any other passcode simply does not match.
+        if passcode.isascii() and hmac.compare_digest(hotp(secret, counter), passcode):
             return counter
     return None

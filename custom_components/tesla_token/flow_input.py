@@ -12,7 +12,7 @@ from .const import CONF_AUTH_URL, CONF_REGION
 from .flow_schemas import SECTION_ADVANCED
 from .sso import SSO_BASES, Region, validate_sso_base
 
-_PASSCODE = re.compile(r"\d{6}")
+_PASSCODE = re.compile(r"[0-9]{6}")  # ASCII digits only: Tesla takes no others
 _BACKUP_CODE = re.compile(r"[A-Za-z0-9]{9}")
 _CODE_SEPARATORS = re.compile(r"[\s-]")
 

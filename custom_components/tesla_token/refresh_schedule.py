@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+import math
 import random
 from typing import Any, Final
 
@@ -30,6 +31,9 @@ JITTER_SHARE: Final = 0.2
 # 429 and firewall blocks without a Retry-After wait at least this long: hammering gets the IP
 # blocked.
 BLOCKED_FLOOR_SECONDS: Final = 900.0
+# The longest wait a server's Retry-After can impose: a day, so that an absurd answer cannot
+# park the refresh forever (the status shows the token expiring meanwhile).
+RETRY_AFTER_CAP_SECONDS: Final = 86400.0
 
 
 def refresh_due_at(
@@ -123,8 +127,8 @@ def retry_delay(
         rand: a source of numbers in [0, 1).
     """
     delay = backoff_delay(failures, rand=rand)
-    if retry_after is not None:
-        return max(delay, retry_after)
+    if retry_after is not None and not math.isnan(retry_after):  # NaN is no advice
+        return min(max(delay, retry_after), RETRY_AFTER_CAP_SECONDS)
     if blocked:
         return max(delay, BLOCKED_FLOOR_SECONDS)
     return delay

@@ -70,6 +70,17 @@ async def test_the_other_devices_code_is_wrong(
     assert body["data"]["valid"] is False
 
 
+async def test_a_code_of_other_digits_is_just_wrong(
+    emulator: Emulator, http: aiohttp.ClientSession
+) -> None:
+    """Arabic-Indic digits get the wrong-code answer, as any other wrong code (not a 500)."""
+    browser = await at_mfa(emulator, http)
+    factors = await browser.factors()
+    status, body = await browser.verify(factors[0]["id"], "١٢٣٤٥٦")
+    assert status == 200
+    assert body["data"]["valid"] is False
+
+
 async def test_finish_before_verify_shows_the_mfa_page_again(
     emulator: Emulator, http: aiohttp.ClientSession
 ) -> None:

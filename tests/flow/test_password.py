@@ -122,6 +122,9 @@ async def test_two_mfa_devices_choosing_the_second(
     served = len(emulator.state.requests)
     result = await submit(hass, result, {"code": "12345"})
     assert result["errors"] == {"code": "invalid_mfa_code"}
+    # Six digits, but not the ASCII ones an authenticator shows.
+    result = await submit(hass, result, {"code": "١٢٣٤٥٦"})
+    assert result["errors"] == {"code": "invalid_mfa_code"}
     assert len(emulator.state.requests) == served  # told apart without asking Tesla
 
     # The Phone's passcode is wrong for the Watch.

@@ -10,6 +10,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -25,7 +26,13 @@ from custom_components.tesla_token.const import (
 from custom_components.tesla_token.coordinator import failure_reason
 from custom_components.tesla_token.repairs import refresh_failing_issue_id
 from emulator import Emulator, Fault, FaultKind, RefreshRotation
-from tests.lifecycle.helpers import STATUS, advance, advance_in_steps, token_requests
+from tests.lifecycle.helpers import (
+    NEXT_REFRESH,
+    STATUS,
+    advance,
+    advance_in_steps,
+    token_requests,
+)
 
 HOUR = timedelta(hours=1)
 MINUTE = timedelta(minutes=1)
@@ -167,6 +174,27 @@ async def test_retry_after_is_honoured(
     assert hass.states.get(STATUS).state == "refresh_failing"
 
     await advance_in_steps(hass, frozen_time, 2 * MINUTE, MINUTE)
+    assert token_requests(emulator) == 2
+    assert hass.states.get(STATUS).state == "valid"
+
+
+async def test_an_absurd_retry_after_waits_a_day(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    frozen_time: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A Retry-After of three million years neither crashes the schedule nor parks it forever."""
+    emulator.state.set_fault(
+        "token", Fault(FaultKind.RATE_LIMIT, retry_after=99_999_999_999_999)
+    )
+    await advance(hass, frozen_time, 6 * HOUR)
+    assert token_requests(emulator) == 1
+    assert hass.states.get(STATUS).state == "refresh_failing"
+    next_refresh = dt_util.parse_datetime(hass.states.get(NEXT_REFRESH).state)
+    assert next_refresh == dt_util.utcnow() + timedelta(days=1)
+
+    await advance(hass, frozen_time, 24 * HOUR)
     assert token_requests(emulator) == 2
     assert hass.states.get(STATUS).state == "valid"
 

@@ -14,6 +14,7 @@ from custom_components.tesla_token.const import (
 from custom_components.tesla_token.refresh_schedule import (
     BACKOFF_CAP_SECONDS,
     BLOCKED_FLOOR_SECONDS,
+    RETRY_AFTER_CAP_SECONDS,
     backoff_delay,
     is_refresh_due,
     refresh_due_at,
@@ -99,3 +100,15 @@ def test_retry_delay_floors() -> None:
         BLOCKED_FLOOR_SECONDS
     )
     assert retry_delay(1, retry_after=None, blocked=False) <= 72
+
+
+@pytest.mark.parametrize("advice", [99_999_999_999_999.0, 1e308, float("inf")])
+def test_an_absurd_retry_after_waits_a_day_at_most(advice: float) -> None:
+    """A server cannot park the refresh forever (or crash the scheduler with a huge time)."""
+    assert retry_delay(1, retry_after=advice, blocked=True) == RETRY_AFTER_CAP_SECONDS
+
+
+def test_a_nan_retry_after_is_no_advice() -> None:
+    assert (
+        retry_delay(1, retry_after=float("nan"), blocked=False, rand=lambda: 0.5) == 60
+    )

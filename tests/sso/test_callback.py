@@ -63,6 +63,12 @@ def test_authorize_url_refuses_plain_http() -> None:
             " because the scheme does not have a registered handler."
         ),
         "tesla://auth/callback/?code=abc123&state={state}&issuer={issuer}.",
+        # Copied from a wrapped line: the breaks are not part of the address.
+        "tesla://auth/callback?code=abc\n123&state={state}\r\n  &issuer={issuer}",
+        (
+            "Failed to launch 'tesla://auth/callback?code=abc123&sta\nte={state}&issuer={issuer}'"
+            " because the scheme\ndoes not have a registered handler."
+        ),
     ],
 )
 def test_accepted_callbacks(template: str) -> None:

@@ -16,7 +16,11 @@ NOW = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC
         ("", None),
         ("120", 120.0),
         (" 7 ", 7.0),
-        ("-5", 0.0),
+        ("-5", None),  # not delay-seconds: no advice
+        ("1e308", None),
+        ("inf", None),
+        ("nan", None),
+        ("١٢٠", None),  # digits, but not ASCII ones
         ("Tue, 14 Nov 2023 22:14:20 GMT", 60.0),
         ("Tue, 14 Nov 2023 22:00:00 GMT", 0.0),
         ("Tue, 14 Nov 2023 22:14:20", None),  # no zone: not an HTTP date

@@ -13,6 +13,7 @@ from .urls import trusted_issuer
 _URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s'\"<>`]+")
 _ERROR_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 _TRAILING_PUNCTUATION = ".,;)"
+_LINE_BREAKS = re.compile(r"[ \t]*[\r\n]+[ \t]*")
 
 
 def extract_url(pasted: str) -> str:
@@ -21,7 +22,8 @@ def extract_url(pasted: str) -> str:
     Raises:
         InvalidCallbackUrl: the text holds no URL.
     """
-    match = _URL_IN_TEXT.search(pasted)
+    # A URL has no white space: line breaks in it come from copying a wrapped line.
+    match = _URL_IN_TEXT.search(_LINE_BREAKS.sub("", pasted))
     if match is None:
         raise InvalidCallbackUrl("The pasted text contains no URL")
     return match.group(0).rstrip(_TRAILING_PUNCTUATION)

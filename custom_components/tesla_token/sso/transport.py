@@ -35,10 +35,8 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     if value is None or not value.strip():
         return None
     value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
+    if value.isascii() and value.isdigit():  # delay-seconds is digits only (RFC 9110)
+        return float(int(value))
     try:
         when = parsedate_to_datetime(value)
     except TypeError, ValueError, IndexError:
