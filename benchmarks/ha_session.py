@@ -34,21 +34,24 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
 )
 
 from custom_components.tesla_token.const import (
-    CONF_ACCESS_TOKEN,
-    CONF_AUTH_URL,
-    CONF_EMAIL,
     CONF_EXPIRES_AT,
     CONF_ISSUED_AT,
     CONF_ISSUER,
     CONF_REFRESH_TOKEN,
-    CONF_REFRESH_TOKEN_ISSUED_AT,
-    CONF_REGION,
     DEFAULT_OPTIONS,
     DOMAIN,
 )
 from custom_components.tesla_token.coordinator import TeslaTokenCoordinator
+from custom_components.tesla_token.entry_data import build_entry_data
+from custom_components.tesla_token.flow_input import ServerChoice
 from custom_components.tesla_token.refresh_schedule import refresh_due_at
-from custom_components.tesla_token.sso import CLIENT_ID, SCOPE, TokenSet, refresh_tokens
+from custom_components.tesla_token.sso import (
+    CLIENT_ID,
+    SCOPE,
+    Region,
+    TokenSet,
+    refresh_tokens,
+)
 from emulator import Emulator, Scenario
 
 RESULTS_ENV = "TESLA_TOKEN_BENCH_RESULTS"
@@ -115,17 +118,11 @@ def config_entry(emulator: Emulator, email: str, tokens: TokenSet) -> MockConfig
         domain=DOMAIN,
         title=email,
         unique_id=tokens.subject,
-        data={
-            CONF_EMAIL: email,
-            CONF_REGION: "global",
-            CONF_AUTH_URL: emulator.global_sso,
-            CONF_ISSUER: tokens.issuer,
-            CONF_ACCESS_TOKEN: tokens.access_token,
-            CONF_REFRESH_TOKEN: tokens.refresh_token,
-            CONF_EXPIRES_AT: tokens.expires_at,
-            CONF_ISSUED_AT: tokens.issued_at,
-            CONF_REFRESH_TOKEN_ISSUED_AT: tokens.refresh_token_issued_at,
-        },
+        data=build_entry_data(
+            tokens,
+            email=email,
+            server=ServerChoice(region=Region.GLOBAL, auth_url=emulator.global_sso),
+        ),
         options=dict(DEFAULT_OPTIONS),
         version=1,
     )
