@@ -133,6 +133,7 @@ def mfa_page(transaction: Transaction, *, sso_path: str) -> str:
     config = _script_json(
         {
             "transactionId": transaction.id,
+            "_csrf": transaction.mfa_csrf,
             "factorsUrl": f"{sso_path}/authorize/mfa/factors?transaction_id={transaction.id}",
             "verifyUrl": f"{sso_path}/authorize/mfa/verify",
             "backupUrl": f"{sso_path}/authorize/mfa/backupcodes/attempt",
@@ -158,7 +159,7 @@ def mfa_page(transaction: Transaction, *, sso_path: str) -> str:
     function verify() {{
       var factorId = document.getElementById("mfa-factor").value;
       var passcode = document.getElementById("mfa-passcode").value;
-      post(config.verifyUrl, {{ transaction_id: config.transactionId, factor_id: factorId, passcode: passcode }})
+      post(config.verifyUrl, {{ transaction_id: config.transactionId, factor_id: factorId, passcode: passcode, _csrf: config._csrf }})
         .then(function (response) {{
           if (response.error) {{ say(response.error.message + " (" + response.error.code + ")"); return; }}
           if (!response.data.valid) {{ say("Invalid passcode. Try again."); return; }}
@@ -167,7 +168,7 @@ def mfa_page(transaction: Transaction, *, sso_path: str) -> str:
     }}
     function backup() {{
       var code = document.getElementById("mfa-passcode").value;
-      post(config.backupUrl, {{ transaction_id: config.transactionId, backup_code: code }})
+      post(config.backupUrl, {{ transaction_id: config.transactionId, backup_code: code, _csrf: config._csrf }})
         .then(function (response) {{
           var data = response.data || {{}};
           if (data.valid) {{ submitSelf(); return; }}

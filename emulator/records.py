@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+import secrets
 
 from .scenario import Region
 
@@ -45,6 +46,8 @@ class Transaction:
     posts: int = 0
     mfa_failures: int = 0
     amr: tuple[str, ...] = ("pwd",)
+    # The MFA page's own _csrf (the 2023 change: its JSON requests must carry it).
+    mfa_csrf: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
 
 
 @dataclass

@@ -71,6 +71,15 @@ class MfaRoutes:
             return error_envelope("ERR_EXPIRED", "The transaction has expired.", 400)
         return session, transaction, account
 
+    @staticmethod
+    def _csrf_refused(
+        state: State, transaction: Transaction, fields: dict[str, str]
+    ) -> web.Response | None:
+        """The 2023 check (knob mfa_csrf): the JSON must carry the MFA page's _csrf."""
+        if state.scenario.mfa_csrf and fields.get("_csrf") != transaction.mfa_csrf:
+            return error_envelope("FORBIDDEN", "Invalid CSRF token.", 403)
+        return None
+
     async def factors(self, request: web.Request) -> web.Response:
         """The account's registered devices."""
         state = state_of(request)
@@ -113,6 +122,8 @@ class MfaRoutes:
         if isinstance(found, web.Response):
             return found
         _, transaction, account = found
+        if (refused := self._csrf_refused(state, transaction, fields)) is not None:
+            return refused
         device = next(
             (d for d in account.mfa_devices if d.id == fields["factor_id"]), None
         )
@@ -177,6 +188,8 @@ class MfaRoutes:
         if isinstance(found, web.Response):
             return found
         _, transaction, account = found
+        if (refused := self._csrf_refused(state, transaction, fields)) is not None:
+            return refused
         runtime = state.runtime(account.email)
         limit = state.scenario.backup_code_attempts
         code = fields["backup_code"].strip().lower()

@@ -115,6 +115,8 @@ class Scenario:
     captcha: CaptchaMode = CaptchaMode.OFF
     captcha_length: int = 4
     recaptcha: bool = False
+    # Since 2023: MFA verify and backup-code requests must carry the MFA page's _csrf (else 403).
+    mfa_csrf: bool = False
     waf: WafMode = WafMode.OFF
     lockout_after: int = 5
     mfa_max_attempts: int = 5
@@ -330,7 +332,7 @@ def _parse_knob(key: str, value: Any) -> Any:
         return _enum(CaptchaMode, value, key)
     if key == "waf":
         return _enum(WafMode, value, key)
-    if key in ("recaptcha", "refresh_returns_refresh_token"):
+    if key in ("recaptcha", "refresh_returns_refresh_token", "mfa_csrf"):
         return _require_bool(value, key)
     if key == "redirect_uris":
         return [_require_str(v, "redirect_uris[]") for v in _require_list(value, key)]

@@ -131,19 +131,26 @@ class Browser:
             body = await response.json()
         return body["data"]
 
-    async def verify(self, factor_id: str, passcode: str) -> tuple[int, dict[str, Any]]:
+    async def verify(
+        self, factor_id: str, passcode: str, **extra: str
+    ) -> tuple[int, dict[str, Any]]:
         payload = {
             "transaction_id": self.form["transaction_id"],
             "factor_id": factor_id,
             "passcode": passcode,
+            **extra,
         }
         async with self.http.post(
             f"{self.base}/authorize/mfa/verify", json=payload
         ) as response:
             return response.status, await response.json()
 
-    async def backup(self, code: str) -> tuple[int, dict[str, Any]]:
-        payload = {"transaction_id": self.form["transaction_id"], "backup_code": code}
+    async def backup(self, code: str, **extra: str) -> tuple[int, dict[str, Any]]:
+        payload = {
+            "transaction_id": self.form["transaction_id"],
+            "backup_code": code,
+            **extra,
+        }
         async with self.http.post(
             f"{self.base}/authorize/mfa/backupcodes/attempt", json=payload
         ) as response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import aiohttp
@@ -68,6 +69,33 @@ async def test_the_other_devices_code_is_wrong(
     )
     assert status == 200
     assert body["data"]["valid"] is False
+
+
+async def test_mfa_csrf_knob_wants_the_mfa_pages_own_csrf(
+    emulator: Emulator, http: aiohttp.ClientSession
+) -> None:
+    """The 2023 change: MFA JSON without the MFA page's _csrf is refused with 403."""
+    emulator.state.scenario = emulator.state.scenario.updated({"mfa_csrf": True})
+    browser = Browser(http, emulator.global_sso)
+    await browser.open(MFA)
+    page = await browser.submit(MFA)
+    match = re.search(r'"_csrf":\s*"([^"]+)"', page.text)
+    assert match is not None
+    mfa_csrf = match.group(1)
+    assert mfa_csrf != browser.form["_csrf"]  # not the sign-in form's
+    factors = await browser.factors()
+    code = emulator.state.totp(MFA, "Phone")
+
+    for extra in ({}, {"_csrf": browser.form["_csrf"]}):
+        status, body = await browser.verify(factors[0]["id"], code, **extra)
+        assert status == 403
+        assert body["error"]["code"] == "FORBIDDEN"
+        status, body = await browser.backup("aaaaaaaaa", **extra)
+        assert status == 403
+
+    status, body = await browser.verify(factors[0]["id"], code, _csrf=mfa_csrf)
+    assert status == 200
+    assert body["data"]["valid"] is True
 
 
 async def test_a_code_of_other_digits_is_just_wrong(

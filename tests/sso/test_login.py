@@ -302,6 +302,22 @@ async def test_backup_code(http: aiohttp.ClientSession, emulator: Emulator) -> N
     ]
 
 
+@pytest.mark.parametrize("use_backup_code", [False, True])
+async def test_mfa_carries_the_mfa_pages_csrf(
+    http: aiohttp.ClientSession, emulator: Emulator, use_backup_code: bool
+) -> None:
+    """Since 2023 Tesla refuses MFA requests without the MFA page's own _csrf."""
+    emulator.state.scenario = emulator.state.scenario.updated({"mfa_csrf": True})
+    login, step = await _at_mfa(http, emulator)
+    if use_backup_code:
+        await login.verify_backup_code(emulator.state.backup_codes(MFA)[0])
+    else:
+        await login.verify_passcode(
+            step.factors[0].id, emulator.state.totp(MFA, "Phone")
+        )
+    assert (await login.fetch_tokens()).email == MFA
+
+
 async def test_wrong_and_used_backup_codes(
     http: aiohttp.ClientSession, emulator: Emulator
 ) -> None:
