@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import logging
 
 from homeassistant.config_entries import ConfigFlowResult
@@ -45,6 +45,11 @@ class FlowExample:
     log: RequestLog
     caplog: pytest.LogCaptureFixture
     _first_record: int = 0
+    # What every example so far typed as a password, and what forms showed again (email,
+    # server). The leak guard watches the whole test, so one example's password inside a
+    # later example's email would count as leaked.
+    typed_passwords: set[str] = field(default_factory=set)
+    shown_again: set[str] = field(default_factory=set)
 
     def begin(self) -> None:
         """Forget what earlier examples did."""
