@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from http import HTTPStatus
 import json
+from pathlib import Path
 from typing import Any
 
 from homeassistant.auth.models import TOKEN_TYPE_LONG_LIVED_ACCESS_TOKEN
@@ -106,3 +107,11 @@ async def test_without_the_option_the_answer_says_to_turn_it_on(
     assert status == HTTPStatus.BAD_REQUEST
     assert "is turned off. Turn it on in the options" in body["message"]
     assert init_integration.data[CONF_ACCESS_TOKEN] not in str(body)
+
+
+def test_the_readme_shows_this_call() -> None:
+    """The tests above make the call the README documents, and read where it says."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    assert f'"http://homeassistant.local:8123{URL}"' in readme
+    assert "jq -r .service_response.access_token" in readme
+    assert '-H "Authorization: Bearer $HA_TOKEN"' in readme
