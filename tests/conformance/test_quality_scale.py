@@ -30,6 +30,7 @@ from .integration_files import (
 from .source_scan import ISSUE, keys_of
 from .test_entities_and_icons import descriptions
 
+# Home Assistant core's rules (script/hassfest/quality_scale.py, ALL_RULES), in its order.
 RULES = {
     "bronze": [
         "action-setup",
@@ -40,9 +41,11 @@ RULES = {
         "config-flow-test-coverage",
         "dependency-transparency",
         "docs-actions",
+        "docs-conditions",
         "docs-high-level-description",
         "docs-installation-instructions",
         "docs-removal-instructions",
+        "docs-triggers",
         "entity-event-setup",
         "entity-unique-id",
         "has-entity-name",
@@ -498,6 +501,11 @@ def test_every_rule_up_to_platinum_is_listed_and_no_other() -> None:
     assert set(scale()) == set(ALL_RULES)
 
 
+def test_rules_are_listed_in_core_order() -> None:
+    # The order of core's own files: by tier, then as hassfest lists them.
+    assert list(scale()) == ALL_RULES
+
+
 def test_each_rule_is_done_or_exempt_with_a_reason() -> None:
     for rule in ALL_RULES:
         state, comment = status(rule)
@@ -528,3 +536,14 @@ def test_exemptions_fit_the_integration() -> None:
     for rule in ("dynamic-devices", "stale-devices", "docs-supported-devices"):
         if status(rule)[0] == "exempt":
             assert manifest()["integration_type"] == "service", rule
+    # No triggers or conditions of its own: no platform files and no descriptions of them.
+    provided = {
+        "docs-triggers": ("trigger.py", "device_trigger.py", "triggers.yaml"),
+        "docs-conditions": ("condition.py", "device_condition.py", "conditions.yaml"),
+    }
+    for rule, files in provided.items():
+        if status(rule)[0] == "exempt":
+            present = [name for name in files if (INTEGRATION / name).exists()]
+            assert not present, f"{rule} is exempt but the integration has {present}"
+            # What automations use instead is documented.
+            assert has_heading("events") and has_heading("entities"), rule
