@@ -16,6 +16,7 @@ CUSTOM_COMPONENTS = REPO / "custom_components"
 DOMAIN = "tesla_token"
 INTEGRATION = CUSTOM_COMPONENTS / DOMAIN
 BRAND = INTEGRATION / "brand"
+TRANSLATIONS = INTEGRATION / "translations"
 
 
 def read_json(path: Path) -> Any:
@@ -36,10 +37,15 @@ def manifest() -> dict[str, Any]:
 
 
 @cache
-def translations() -> dict[str, Any]:
-    """translations/en.json."""
-    data: dict[str, Any] = read_json(INTEGRATION / "translations" / "en.json")
+def translations(language: str = "en") -> dict[str, Any]:
+    """translations/<language>.json (en.json unless told)."""
+    data: dict[str, Any] = read_json(TRANSLATIONS / f"{language}.json")
     return data
+
+
+def languages() -> list[str]:
+    """The language codes the integration ships a translations/<code>.json for."""
+    return sorted(path.stem for path in TRANSLATIONS.glob("*.json"))
 
 
 @cache

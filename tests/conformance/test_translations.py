@@ -1,7 +1,10 @@
-"""translations/en.json: well-formed as hassfest wants it, and complete for what the code uses.
+"""The translations: en.json well-formed as hassfest wants it and complete for what the code uses;
+every other language complete against en.json.
 
 A custom integration ships its own complete English texts (Home Assistant's `[%key:…%]`
-references into core's strings do not resolve for it).
+references into core's strings do not resolve for it). Other languages are the same tree of
+keys with the same placeholders and markup; Home Assistant falls back to English for a key a
+language lacks, so a missing key shows up as an English sentence in a translated dialog.
 """
 
 from __future__ import annotations
@@ -9,10 +12,21 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from homeassistant.core import HomeAssistant
+from homeassistant.generated.languages import LANGUAGES
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.translation import async_get_translations
 import pytest
 
-from .integration_files import keys_in, placeholders, strings_in, translations
+from .integration_files import (
+    DOMAIN,
+    keys_in,
+    languages,
+    placeholders,
+    read_json,
+    strings_in,
+    translations,
+)
 from .source_scan import (
     CONFIG_ABORT,
     CONFIG_ERROR,
@@ -235,3 +249,156 @@ def test_issues_are_fixable_or_described() -> None:
 def test_no_translation_is_left_over(kind: str, texts: Any) -> None:
     unused = set(texts()) - keys_of(kind)
     assert not unused, f"{kind}: nothing in the code uses {sorted(unused)}"
+
+
+# --- Every other language: complete against en.json -----------------------------------------
+
+# The languages issue 14 promises, as Home Assistant's language codes (`nb` is Norwegian
+# Bokmål, `zh-Hans` Simplified Chinese).
+PROMISED_LANGUAGES = {"de", "nl", "nb", "sv", "fr", "es", "it", "zh-Hans"}
+TRANSLATED = [language for language in languages() if language != "en"]
+# Markup a translation must keep as en.json has it: bold, inline code, links, line breaks.
+MARKUP = {"bold": "**", "code": "`", "link": "](", "line break": "\n"}
+# Buttons en.json names in bold, and the frontend's key for their label.
+BUTTONS = {"Submit": "ui.panel.config.integrations.config_flow.submit"}
+# The parts of a translation Home Assistant serves to the frontend one by one.
+SERVED_CATEGORIES = (
+    "config",
+    "options",
+    "entity",
+    "issues",
+    "exceptions",
+    "services",
+    "selector",
+)
+
+
+def texts_of(language: str) -> dict[str, str]:
+    """Every string of translations/<language>.json by its dotted key."""
+    return dict(strings_in(translations(language)))
+
+
+def test_the_promised_languages_are_shipped() -> None:
+    missing = sorted(PROMISED_LANGUAGES - set(languages()))
+    assert not missing, f"no translations/<language>.json for {missing}"
+
+
+def test_every_file_is_named_as_home_assistant_loads_it() -> None:
+    # Home Assistant reads translations/<the user's language code>.json; any other name is dead.
+    unknown = sorted(set(languages()) - LANGUAGES)
+    assert not unknown, (
+        f"Home Assistant has no language code {unknown} (see its LANGUAGES)"
+    )
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_has_every_key_of_english(language: str) -> None:
+    missing = sorted(texts_of("en").keys() - texts_of(language).keys())
+    assert not missing, (
+        f"translations/{language}.json lacks {len(missing)} key(s) of en.json "
+        f"(shown in English there): {', '.join(missing)}"
+    )
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_has_no_key_english_lacks(language: str) -> None:
+    extra = sorted(texts_of(language).keys() - texts_of("en").keys())
+    assert not extra, (
+        f"translations/{language}.json has key(s) en.json lacks (renamed or removed "
+        f"there?): {', '.join(extra)}"
+    )
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_strings_are_well_formed(language: str) -> None:
+    for path, text in strings_in(translations(language)):
+        where = f"{language}.json {path}"
+        assert isinstance(text, str) and text, f"{where} is empty"
+        assert text == text.strip(), f"{where} has leading or trailing spaces"
+        assert not URL.search(text), f"{where} contains a URL"
+        assert not HTML.search(text), f"{where} contains HTML"
+        cv.string_with_no_html(text)
+        assert not SINGLE_QUOTED_PLACEHOLDER.search(text), where
+        assert "[%key:" not in text, f"{where}: core references do not resolve here"
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_same_placeholders_as_english(language: str) -> None:
+    english, translated = texts_of("en"), texts_of(language)
+    wrong = [
+        f"{path}: en.json has {sorted(placeholders(english[path]))}, "
+        f"{language}.json {sorted(placeholders(text))}"
+        for path, text in translated.items()
+        if path in english and placeholders(text) != placeholders(english[path])
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_same_markup_as_english(language: str) -> None:
+    english, translated = texts_of("en"), texts_of(language)
+    wrong = [
+        f"{path}: {name} {marker!r} {english[path].count(marker)} times in en.json, "
+        f"{text.count(marker)} in {language}.json"
+        for path, text in translated.items()
+        if path in english
+        for name, marker in MARKUP.items()
+        if text.count(marker) != english[path].count(marker)
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+def _frontend_labels(language: str) -> dict[str, str]:
+    """The frontend's texts in a language, flattened.
+
+    The frontend ships them split by panel, each file named `<language>-<hash>.json`.
+    """
+    frontend = pytest.importorskip(
+        "hass_frontend", reason="the frontend is in requirements_develop.txt only"
+    )
+    name = re.compile(rf"{re.escape(language)}-[0-9a-f]+\.json")
+    files = [
+        path
+        for path in (frontend.where() / "static" / "translations").rglob("*.json")
+        if name.fullmatch(path.name)
+    ]
+    assert files, f"the frontend has no {language} translation"
+    labels: dict[str, str] = {}
+
+    def walk(tree: dict[str, Any], prefix: str) -> None:
+        for key, value in tree.items():
+            if isinstance(value, dict):
+                walk(value, f"{prefix}{key}.")
+            else:
+                labels[f"{prefix}{key}"] = value
+
+    for path in files:
+        walk(read_json(path), "")
+    return labels
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_buttons_are_named_as_the_frontend_labels_them(language: str) -> None:
+    # "Select **Submit**" must name the button the user sees in their language.
+    labels = _frontend_labels(language)
+    english, translated = texts_of("en"), texts_of(language)
+    for button, key in BUTTONS.items():
+        for path, text in english.items():
+            if f"**{button}**" in text and path in translated:
+                assert f"**{labels[key]}**" in translated[path], (
+                    f"{language}.json {path}: the button is labelled {labels[key]!r} there"
+                )
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+async def test_home_assistant_serves_the_language(
+    hass: HomeAssistant, language: str
+) -> None:
+    # What the frontend gets for a user with this language: the file's texts, not English.
+    for category in SERVED_CATEGORIES:
+        served = await async_get_translations(hass, language, category, {DOMAIN})
+        expected = {
+            f"component.{DOMAIN}.{category}.{path}": text
+            for path, text in strings_in(translations(language).get(category, {}))
+        }
+        assert served == expected, f"{language}: {category}"
