@@ -94,7 +94,7 @@ async def set_up_skewed(
     return entry
 
 
-@pytest.mark.timeout(120)  # the old schedule refreshed in a loop without end
+@pytest.mark.timeout(60)  # the old schedule refreshed in a loop without end
 @pytest.mark.parametrize("offset", OFFSETS)
 async def test_a_day_of_clock_skew_makes_no_refresh_storm(
     hass: HomeAssistant,
@@ -120,7 +120,7 @@ async def test_a_day_of_clock_skew_makes_no_refresh_storm(
     assert hass.states.get(STATUS).state == "valid"
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(60)
 @pytest.mark.parametrize("offset", OFFSETS)
 async def test_times_stored_with_tesla_s_clock_are_put_right_by_one_refresh(
     hass: HomeAssistant,
@@ -209,7 +209,7 @@ async def test_clocks_that_agree_are_not_mentioned(
     assert not our_warnings(caplog)
 
 
-@pytest.mark.timeout(120)  # the old schedule refreshed such a token in a loop
+@pytest.mark.timeout(60)  # the old schedule refreshed such a token in a loop
 async def test_an_answer_without_lifetime_is_a_failure_with_backoff(
     hass: HomeAssistant,
     emulator: Emulator,
@@ -243,7 +243,7 @@ async def test_an_answer_without_lifetime_is_a_failure_with_backoff(
     assert all(record.status == 200 for record in emulator.state.requests)
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(60)
 async def test_a_very_short_lifetime_is_refreshed_once_a_minute_at_most(
     hass: HomeAssistant,
     emulator: Emulator,
