@@ -19,7 +19,7 @@ from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .clock_skew import is_notable, needs_issue, stored_clock_offset
+from .clock_skew import hours_and_minutes, is_notable, needs_issue, stored_clock_offset
 from .const import (
     CONF_ACCESS_TOKEN,
     CONF_AUTH_URL,
@@ -413,11 +413,13 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
             self._clock_warned = False
         elif not self._clock_warned and offset is not None:
             self._clock_warned = True
+            hours, minutes = hours_and_minutes(offset)
             LOGGER.warning(
-                "Home Assistant's clock is %.0f minutes %s the clock of Tesla's sign-in "
-                "server (measured refreshing the token of %s); refreshes follow Home "
-                "Assistant's clock, but check its time zone and time synchronisation",
-                abs(offset) / 60,
+                "Home Assistant's clock is about %d h %d min %s the clock of Tesla's "
+                "sign-in server (measured refreshing the token of %s); refreshes follow "
+                "Home Assistant's clock, but check its time zone and time synchronisation",
+                hours,
+                minutes,
                 "behind" if offset > 0 else "ahead of",
                 self.account,
             )
