@@ -283,6 +283,9 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
         if self._reauth_required:
             # Tesla refused these tokens: only an explicit refresh tries them again.
             return False
+        if self._not_before is not None and now < self._not_before:
+            # Tesla asked for a pause: a caller that needs a fresh token does not hurry it.
+            return False
         data = self.config_entry.data
         return is_refresh_due(
             now,

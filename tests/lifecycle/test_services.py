@@ -310,6 +310,24 @@ async def test_get_access_token_refreshes_first_when_expiring(
 
 
 @pytest.mark.parametrize("entry_options", [ALLOWED])
+async def test_get_access_token_keeps_tesla_s_retry_after(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    frozen_time: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+) -> None:
+    """An automation asking for an expiring token in a loop does not hurry a 429's pause."""
+    emulator.state.set_fault("token", Fault(FaultKind.RATE_LIMIT, retry_after=1200))
+    await advance(hass, frozen_time, timedelta(hours=7, minutes=56))
+    assert token_requests(emulator) == 1
+
+    for _ in range(10):
+        response = await get_token(hass, init_integration, None)
+        assert response["access_token"] == init_integration.data[CONF_ACCESS_TOKEN]
+    assert token_requests(emulator) == 1
+
+
+@pytest.mark.parametrize("entry_options", [ALLOWED])
 async def test_get_access_token_expired(
     hass: HomeAssistant,
     emulator: Emulator,
