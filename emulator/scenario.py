@@ -124,6 +124,9 @@ class Scenario:
     code_lifetime: int = 120
     transaction_lifetime: int = 600
     legacy_token_lifetime: int = 3888000
+    # Seconds Tesla's clock is ahead of the real one (negative: behind); moves the iat/exp/
+    # auth_time claims of the tokens it issues, not its own timers or the request log.
+    clock_offset_seconds: int = 0
 
     def account(self, email: str) -> Account | None:
         """Find an account by email (case-insensitive)."""
@@ -300,7 +303,8 @@ def _device_from_dict(data: Any) -> MfaDevice:
 
 
 _INT_KNOBS = {
-    "access_token_lifetime": 1,
+    # 0: a broken answer whose token expires as it is issued.
+    "access_token_lifetime": 0,
     "captcha_length": 1,
     "lockout_after": 0,
     "mfa_max_attempts": 1,
@@ -308,6 +312,13 @@ _INT_KNOBS = {
     "code_lifetime": 1,
     "transaction_lifetime": 1,
     "legacy_token_lifetime": 1,
+}
+
+
+_ENUM_KNOBS: dict[str, type[StrEnum]] = {
+    "refresh_rotation": RefreshRotation,
+    "captcha": CaptchaMode,
+    "waf": WafMode,
 }
 
 
@@ -326,12 +337,12 @@ def _parse_knob(key: str, value: Any) -> Any:
         ):
             raise ScenarioError(f"{key}: an integer >= {_INT_KNOBS[key]} is required")
         return value
-    if key == "refresh_rotation":
-        return _enum(RefreshRotation, value, key)
-    if key == "captcha":
-        return _enum(CaptchaMode, value, key)
-    if key == "waf":
-        return _enum(WafMode, value, key)
+    if key == "clock_offset_seconds":
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ScenarioError(f"{key}: an integer is required")
+        return value
+    if key in _ENUM_KNOBS:
+        return _enum(_ENUM_KNOBS[key], value, key)
     if key in ("recaptcha", "refresh_returns_refresh_token", "mfa_csrf"):
         return _require_bool(value, key)
     if key == "redirect_uris":

@@ -60,6 +60,14 @@ class State:
         """The current time, read afresh each time (so freezegun moves it)."""
         return time.time()
 
+    def tesla_now(self) -> float:
+        """The time Tesla's clock shows (the scenario's `clock_offset_seconds` off `now()`).
+
+        Only the time claims of issued tokens use it: codes, transactions, TOTP steps and the
+        request log follow `now()`.
+        """
+        return self.now() + self.scenario.clock_offset_seconds
+
     # --- the operations tests and the control API use ---------------------------------
 
     def reset(self) -> None:
@@ -227,15 +235,16 @@ class State:
     ) -> dict[str, object]:
         """A token response body; mints a refresh token unless one is passed to repeat."""
         now = self.now()
+        claimed_now = self.tesla_now()
         lifetime = self.scenario.access_token_lifetime
         grant = tokens.Grant(account, issuer, amr, scope)
-        access = tokens.access_token(self.key, grant, lifetime, now)
+        access = tokens.access_token(self.key, grant, lifetime, claimed_now)
         self.access_tokens[access] = AccessRecord(
             email=account.email, region=account.region, expires_at=now + lifetime
         )
         if refresh_token is None:
             refresh_token = self._new_refresh_token(account, issuer, amr, scope)
-        id_token = tokens.id_token(self.key, account, issuer, now)
+        id_token = tokens.id_token(self.key, account, issuer, claimed_now)
         self.note_secret(access, id_token)
         return {
             "access_token": access,
@@ -250,7 +259,7 @@ class State:
     ) -> str:
         now = self.now()
         token = tokens.refresh_token(
-            self.key, tokens.Grant(account, issuer, amr, scope), now
+            self.key, tokens.Grant(account, issuer, amr, scope), self.tesla_now()
         )
         self.note_secret(token)
         self.refresh_tokens[token] = RefreshRecord(

@@ -55,3 +55,7 @@ ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 # Repair issue ids (suffixed with the entry id).
 ISSUE_REAUTH_REQUIRED: Final = "reauth_required"
 ISSUE_REFRESH_FAILING: Final = "refresh_failing"
+ISSUE_CLOCK_SKEW: Final = "clock_skew"
+# The clock skew issue's texts: Home Assistant's clock is ahead of Tesla's, or behind it.
+ISSUE_CLOCK_AHEAD: Final = "clock_ahead"
+ISSUE_CLOCK_BEHIND: Final = "clock_behind"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from functools import partial
@@ -19,6 +19,7 @@ from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
+from .clock_skew import hours_and_minutes, is_notable, needs_issue, stored_clock_offset
 from .const import (
     CONF_ACCESS_TOKEN,
     CONF_AUTH_URL,
@@ -37,10 +38,19 @@ from .const import (
     REQUEST_TIMEOUT,
 )
 from .entry_data import token_data
-from .refresh_schedule import is_refresh_due, refresh_due_at, retry_delay
+from .refresh_schedule import (
+    FORCED_REFRESH_INTERVAL_SECONDS,
+    is_refresh_due,
+    next_refresh_at,
+    retry_after_seconds,
+    retry_at,
+    retry_delay,
+)
 from .repairs import (
+    async_create_clock_skew_issue,
     async_create_reauth_issue,
     async_create_refresh_failing_issue,
+    async_delete_clock_skew_issue,
     async_delete_reauth_issue,
     async_delete_refresh_failing_issue,
     reauth_issue_matches,
@@ -93,9 +103,14 @@ class TokenState:
     last_failure: str | None
 
 
+class InvalidLifetimeError(Exception):
+    """Tesla's answer gives the access token no lifetime (it expires as it is issued)."""
+
+
 def failure_reason(err: BaseException) -> str:
     """Return a short, secret-free code for why a refresh failed."""
     reasons: tuple[tuple[type[BaseException], str], ...] = (
+        (InvalidLifetimeError, "invalid_lifetime"),
         (RateLimited, "rate_limited"),
         (WafBlocked, "waf_blocked"),
         (WafChallenge, "waf_challenge"),
@@ -152,6 +167,10 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
         self._stopped = False
         self._next_refresh: float | None = None
         self._timers: dict[str, CALLBACK_TYPE] = {}
+        # The explicit refreshes' limits: one request a minute, none before Tesla's Retry-After.
+        self._last_forced: float | None = None
+        self._not_before: float | None = None
+        self._clock_warned = False
 
     # What the rest of the integration reads.
 
@@ -183,15 +202,17 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
     # The one way to refresh.
 
     async def async_refresh_token(
-        self, *, force: bool = True, min_validity: float = 0
+        self, *, force: bool = True, min_validity: float = 0, scheduled: bool = False
     ) -> Exception | None:
         """Refresh the token (or only when due) and publish the outcome.
 
         Args:
             force: refresh even when the schedule says it is not due yet (and even tokens
-                Tesla refused before).
+                Tesla refused before); at most once a minute and never before a Retry-After
+                Tesla sent: meanwhile the last outcome is the answer.
             min_validity: when not forced, also refresh when the token expires within this
                 many seconds.
+            scheduled: the schedule's own timer (its times already keep every limit).
 
         Returns:
             The error of the attempt that decided the current state, or None when it succeeded
@@ -204,18 +225,11 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
                 return self._last_error
             if self._stopped:
                 return None
-            if self._reauth_required and not force:
-                # Tesla refused these tokens: only an explicit refresh tries them again.
-                return self._last_error
-            data = self.config_entry.data
-            if not force and not is_refresh_due(
-                time.time(),
-                float(data[CONF_ISSUED_AT]),
-                float(data[CONF_EXPIRES_AT]),
-                self.config_entry.options,
-                min_validity=min_validity,
+            if not self._should_attempt(
+                force=force, scheduled=scheduled, min_validity=min_validity
             ):
-                return None
+                return self._last_error if force or self._reauth_required else None
+            data = self.config_entry.data
             error: Exception | None = None
             try:
                 tokens = await refresh_tokens(
@@ -240,11 +254,46 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
                 )
                 self._handle_temporary_failure(err)
             else:
-                self._handle_success(tokens)
+                if tokens.lifetime > 0:
+                    self._handle_success(tokens)
+                else:
+                    error = InvalidLifetimeError(
+                        "The access token in Tesla's answer has no lifetime left"
+                    )
+                    self._handle_invalid_lifetime(tokens, error)
             finally:
                 self._finished_attempts += 1
             self._last_error = error
             return error
+
+    @callback
+    def _should_attempt(
+        self, *, force: bool, scheduled: bool, min_validity: float
+    ) -> bool:
+        """Return whether this trigger sends a request now (else the last outcome stands)."""
+        if scheduled:
+            return True
+        now = time.time()
+        if force:
+            if self._forced_refresh_waits(now):
+                # Pressed again (or in a loop): no request.
+                return False
+            self._last_forced = now
+            return True
+        if self._reauth_required:
+            # Tesla refused these tokens: only an explicit refresh tries them again.
+            return False
+        if self._not_before is not None and now < self._not_before:
+            # Tesla asked for a pause: a caller that needs a fresh token does not hurry it.
+            return False
+        data = self.config_entry.data
+        return is_refresh_due(
+            now,
+            float(data[CONF_ISSUED_AT]),
+            float(data[CONF_EXPIRES_AT]),
+            self.config_entry.options,
+            min_validity=min_validity,
+        )
 
     async def async_stop(self) -> None:
         """Wait for a running refresh to finish (its tokens must be stored), then stop."""
@@ -258,6 +307,7 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
         self._stopped = True
         self._cancel_timers()
         async_delete_refresh_failing_issue(self.hass, self.config_entry.entry_id)
+        async_delete_clock_skew_issue(self.hass, self.config_entry.entry_id)
         await super().async_shutdown()
 
     # DataUpdateCoordinator: the first refresh at setup, and homeassistant.update_entity.
@@ -276,6 +326,7 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
         if self._finished_attempts == attempts:
             # Not due yet: continue from the stored expiry without a request.
             self._schedule_next_refresh()
+            self._check_clock(stored_clock_offset(self.config_entry.data))
             self._publish()
         if self._reauth_required:
             raise ConfigEntryAuthFailed(
@@ -304,8 +355,10 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
         self._failing_since = None
         self._last_failure = None
         self._reauth_required = False
+        self._not_before = None
         self._cancel_timer(_TIMER_GRACE)
         self._schedule_next_refresh()
+        self._check_clock(tokens.clock_offset)
         self._publish()
         self.hass.bus.async_fire(
             EVENT_TOKEN_REFRESHED,
@@ -324,6 +377,59 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
         self.hass.config_entries.async_update_entry(
             self.config_entry, data={**self.config_entry.data, **token_data(tokens)}
         )
+
+    @callback
+    def _handle_invalid_lifetime(
+        self, tokens: TokenSet, err: InvalidLifetimeError
+    ) -> None:
+        """Keep the answer's refresh token (the old one may be spent), then retry as after a failure.
+
+        The access token that came with it expires as it is issued: the stored one, still
+        valid perhaps, stays.
+        """
+        data = self.config_entry.data
+        self._store_tokens(
+            replace(
+                tokens,
+                access_token=str(data[CONF_ACCESS_TOKEN]),
+                issued_at=float(data[CONF_ISSUED_AT]),
+                expires_at=float(data[CONF_EXPIRES_AT]),
+            )
+        )
+        self._handle_temporary_failure(err)
+
+    @callback
+    def _forced_refresh_waits(self, now: float) -> bool:
+        """Return whether an explicit refresh must wait (a minute apart, Tesla's Retry-After)."""
+        if self._not_before is not None and now < self._not_before:
+            return True
+        return (
+            self._last_forced is not None
+            and now < self._last_forced + FORCED_REFRESH_INTERVAL_SECONDS
+        )
+
+    @callback
+    def _check_clock(self, offset: float | None) -> None:
+        """Say so (once) when Tesla's clock and this one disagree by more than a few minutes."""
+        entry = self.config_entry
+        if not is_notable(offset):
+            self._clock_warned = False
+        elif not self._clock_warned and offset is not None:
+            self._clock_warned = True
+            hours, minutes = hours_and_minutes(offset)
+            LOGGER.warning(
+                "Home Assistant's clock is about %d h %d min %s the clock of Tesla's "
+                "sign-in server (measured refreshing the token of %s); refreshes follow "
+                "Home Assistant's clock, but check its time zone and time synchronisation",
+                hours,
+                minutes,
+                "behind" if offset > 0 else "ahead of",
+                self.account,
+            )
+        if offset is not None and needs_issue(offset, entry.data):
+            async_create_clock_skew_issue(self.hass, entry, offset)
+        else:
+            async_delete_clock_skew_issue(self.hass, entry.entry_id)
 
     @callback
     def _handle_temporary_failure(self, err: Exception) -> None:
@@ -347,12 +453,20 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
                 self.account,
                 reason,
             )
+        retry_after = getattr(err, "retry_after", None)
         delay = retry_delay(
             self._failures,
-            retry_after=getattr(err, "retry_after", None),
+            retry_after=retry_after,
             blocked=isinstance(err, RateLimited | WafBlocked | WafChallenge),
         )
-        self._schedule_refresh_at(now + delay)
+        advice = retry_after_seconds(retry_after)
+        self._not_before = None if advice is None else now + advice
+        data = self.config_entry.data
+        self._schedule_refresh_at(
+            retry_at(
+                now, delay, float(data[CONF_ISSUED_AT]), float(data[CONF_EXPIRES_AT])
+            )
+        )
         self._schedule_grace_check(self._failing_since)
         self._publish()
         self._fire_failed(reason)
@@ -429,12 +543,14 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
     def _schedule_next_refresh(self) -> None:
         """Schedule the regular refresh from the stored token and the options."""
         data = self.config_entry.data
-        due = refresh_due_at(
-            float(data[CONF_ISSUED_AT]),
-            float(data[CONF_EXPIRES_AT]),
-            self.config_entry.options,
+        self._schedule_refresh_at(
+            next_refresh_at(
+                time.time(),
+                float(data[CONF_ISSUED_AT]),
+                float(data[CONF_EXPIRES_AT]),
+                self.config_entry.options,
+            )
         )
-        self._schedule_refresh_at(max(due, time.time()))
 
     @callback
     def _schedule_refresh_at(self, when: float) -> None:
@@ -462,7 +578,9 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
         """Refresh now (a normal task: unloading waits for it, its tokens must be stored)."""
         self._timers.pop(_TIMER_REFRESH, None)
         self.config_entry.async_create_task(
-            self.hass, self.async_refresh_token(), f"{DOMAIN} scheduled refresh"
+            self.hass,
+            self.async_refresh_token(scheduled=True),
+            f"{DOMAIN} scheduled refresh",
         )
 
     @callback

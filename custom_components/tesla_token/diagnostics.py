@@ -7,8 +7,10 @@ from datetime import datetime
 from typing import Any, Final
 
 from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 
+from .clock_skew import stored_clock_offset
 from .const import CONF_ACCESS_TOKEN, CONF_EMAIL, CONF_REFRESH_TOKEN
 from .coordinator import TeslaTokenConfigEntry
 
@@ -30,21 +32,35 @@ def _jsonable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
+def _coordinator_state(entry: TeslaTokenConfigEntry) -> dict[str, Any] | None:
+    """Return what the coordinator shows, or None for an entry that is not loaded.
+
+    An entry whose set-up failed (Tesla refused the token) has no coordinator: its
+    diagnostics matter most then, so they hold what the entry holds.
+    """
+    coordinator = getattr(entry, "runtime_data", None)
+    if entry.state is not ConfigEntryState.LOADED or coordinator is None:
+        return None
+    return {key: _jsonable(value) for key, value in asdict(coordinator.data).items()}
+
+
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: TeslaTokenConfigEntry
 ) -> dict[str, Any]:
     """Return the diagnostics of a config entry."""
-    coordinator = entry.runtime_data
-    state = {key: _jsonable(value) for key, value in asdict(coordinator.data).items()}
+    offset = stored_clock_offset(entry.data)
     return async_redact_data(
         {
             "entry": {
                 "title": entry.title,
                 "unique_id": entry.unique_id,
+                "state": entry.state.value,
                 "data": dict(entry.data),
                 "options": dict(entry.options),
             },
-            "state": state,
+            # Seconds Tesla's clock was ahead of this one at the last refresh (negative: behind).
+            "clock_offset_seconds": None if offset is None else round(offset),
+            "state": _coordinator_state(entry),
         },
         TO_REDACT,
     )

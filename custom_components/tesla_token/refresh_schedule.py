@@ -24,6 +24,17 @@ MIN_AGE_SHARE: Final = 0.1
 MIN_MARGIN_SECONDS: Final = 60.0
 MIN_MARGIN_SHARE: Final = 0.05
 
+# Successful refreshes are never closer than this (or this share of the lifetime), whatever
+# the token says: a broken expiry must not turn into a refresh storm.
+MIN_GAP_SECONDS: Final = 60.0
+MIN_GAP_SHARE: Final = 0.1
+# Times are stored on this machine's clock, so a token "issued" further in the future than this
+# was stored with another clock (an older release kept Tesla's, or the clock was set back): one
+# refresh puts it on the local clock again.
+ANCHOR_TOLERANCE_SECONDS: Final = 300.0
+# An explicit refresh (the action) makes at most one request per this many seconds.
+FORCED_REFRESH_INTERVAL_SECONDS: Final = 60.0
+
 BACKOFF_BASE_SECONDS: Final = 60.0
 BACKOFF_CAP_SECONDS: Final = 1800.0
 # How far the jitter moves a delay either way (a share of the delay).
@@ -65,6 +76,50 @@ def refresh_due_at(
     return min(max(due, earliest), latest)
 
 
+def min_refresh_gap(lifetime: float) -> float:
+    """Return the shortest time between two successful refreshes of a token of this lifetime."""
+    return max(MIN_GAP_SECONDS, lifetime * MIN_GAP_SHARE)
+
+
+def _anchored_elsewhere(now: float, issued_at: float) -> bool:
+    """Return whether a stored issue time cannot come from this machine's clock."""
+    return issued_at > now + ANCHOR_TOLERANCE_SECONDS
+
+
+def next_refresh_at(
+    now: float, issued_at: float, expires_at: float, options: Mapping[str, Any]
+) -> float:
+    """Return when (epoch seconds) to refresh a token that was refreshed successfully.
+
+    Never sooner than the minimum gap after `issued_at` (the local time of the last
+    successful refresh), never in the past.
+
+    Args:
+        now: the current time (epoch seconds).
+        issued_at: when the access token arrived (this machine's clock).
+        expires_at: when the access token expires (this machine's clock).
+        options: the entry options.
+    """
+    if _anchored_elsewhere(now, issued_at):
+        return now
+    earliest = issued_at + min_refresh_gap(expires_at - issued_at)
+    return max(refresh_due_at(issued_at, expires_at, options), earliest, now)
+
+
+def retry_at(now: float, delay: float, issued_at: float, expires_at: float) -> float:
+    """Return when to retry after a failure: after `delay`, and not within the minimum gap.
+
+    Args:
+        now: the current time (epoch seconds).
+        delay: the backoff the failure asks for.
+        issued_at: when the stored access token arrived (this machine's clock).
+        expires_at: when it expires.
+    """
+    if _anchored_elsewhere(now, issued_at):
+        return now + delay
+    return max(now + delay, issued_at + min_refresh_gap(expires_at - issued_at))
+
+
 def is_refresh_due(
     now: float,
     issued_at: float,
@@ -73,15 +128,19 @@ def is_refresh_due(
     *,
     min_validity: float = 0,
 ) -> bool:
-    """Return whether a token must be refreshed now.
+    """Return whether a token must be refreshed now (never within the minimum gap).
 
     Args:
         now: the current time (epoch seconds).
-        issued_at: when the access token was issued.
+        issued_at: when the access token arrived (this machine's clock).
         expires_at: when the access token expires.
         options: the entry options.
         min_validity: also refresh when the token expires within this many seconds.
     """
+    if _anchored_elsewhere(now, issued_at):
+        return True
+    if now < issued_at + min_refresh_gap(expires_at - issued_at):
+        return False
     return (
         now >= refresh_due_at(issued_at, expires_at, options)
         or expires_at - now <= min_validity
@@ -127,8 +186,20 @@ def retry_delay(
         rand: a source of numbers in [0, 1).
     """
     delay = backoff_delay(failures, rand=rand)
-    if retry_after is not None and not math.isnan(retry_after):  # NaN is no advice
-        return min(max(delay, retry_after), RETRY_AFTER_CAP_SECONDS)
+    advice = retry_after_seconds(retry_after)
+    if advice is not None:
+        return max(delay, advice)
     if blocked:
         return max(delay, BLOCKED_FLOOR_SECONDS)
     return delay
+
+
+def retry_after_seconds(retry_after: float | None) -> float | None:
+    """Return a server's Retry-After advice as a usable wait (capped), or None for none.
+
+    Args:
+        retry_after: the seconds the server asked for, if it did.
+    """
+    if retry_after is None or math.isnan(retry_after):  # NaN is no advice
+        return None
+    return min(max(retry_after, 0.0), RETRY_AFTER_CAP_SECONDS)

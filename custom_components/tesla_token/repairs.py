@@ -11,10 +11,14 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
+from .clock_skew import hours_and_minutes
 from .const import (
     CONF_EMAIL,
     CONF_ISSUED_AT,
     DOMAIN,
+    ISSUE_CLOCK_AHEAD,
+    ISSUE_CLOCK_BEHIND,
+    ISSUE_CLOCK_SKEW,
     ISSUE_REAUTH_REQUIRED,
     ISSUE_REFRESH_FAILING,
 )
@@ -107,6 +111,61 @@ def async_create_refresh_failing_issue(
 def async_delete_refresh_failing_issue(hass: HomeAssistant, entry_id: str) -> None:
     """Remove the "refreshing keeps failing" issue."""
     ir.async_delete_issue(hass, DOMAIN, refresh_failing_issue_id(entry_id))
+
+
+def clock_skew_issue_id(entry_id: str) -> str:
+    """Return the id of an entry's "the clocks disagree" issue."""
+    return f"{ISSUE_CLOCK_SKEW}_{entry_id}"
+
+
+@callback
+def async_create_clock_skew_issue(
+    hass: HomeAssistant, entry: ConfigEntry, offset: float
+) -> None:
+    """Tell the person that Home Assistant's clock and Tesla's differ.
+
+    Args:
+        hass: Home Assistant.
+        entry: the entry whose refresh measured it.
+        offset: seconds Tesla's clock is ahead of this one (negative: behind).
+    """
+    hours, minutes = (str(part) for part in hours_and_minutes(offset))
+    account = _account(entry)
+    issue_id = clock_skew_issue_id(entry.entry_id)
+    if offset < 0:
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_CLOCK_AHEAD,
+            translation_placeholders={
+                "account": account,
+                "hours": hours,
+                "minutes": minutes,
+            },
+        )
+    else:
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_CLOCK_BEHIND,
+            translation_placeholders={
+                "account": account,
+                "hours": hours,
+                "minutes": minutes,
+            },
+        )
+
+
+@callback
+def async_delete_clock_skew_issue(hass: HomeAssistant, entry_id: str) -> None:
+    """Remove the "the clocks disagree" issue."""
+    ir.async_delete_issue(hass, DOMAIN, clock_skew_issue_id(entry_id))
 
 
 class ReauthRepairFlow(RepairsFlow):

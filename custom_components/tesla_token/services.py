@@ -81,9 +81,13 @@ def _raise_for_refusal(coordinator: TeslaTokenCoordinator) -> None:
 
 
 async def _async_refresh(call: ServiceCall) -> None:
-    """Refresh an account's token now."""
+    """Refresh an account's token now.
+
+    At most one request a minute per account, and none before a Retry-After Tesla sent:
+    meanwhile the caller gets the last outcome (success, or the same error again).
+    """
     coordinator = _loaded_entry(call.hass, call).runtime_data
-    error = await coordinator.async_refresh_token()
+    error = await coordinator.async_refresh_token(force=True)
     if error is None:
         return
     _raise_for_refusal(coordinator)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import aiohttp
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 import pytest
@@ -67,6 +68,7 @@ async def test_failures_are_logged_once_and_the_recovery_once(
     emulator: Emulator,
     entry: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     caplog.set_level(logging.DEBUG, logger=LOGGER_NAME)
     assert hass.states.get(STATUS).state == "valid"
@@ -76,7 +78,10 @@ async def test_failures_are_logged_once_and_the_recovery_once(
     for _ in range(3):
         with pytest.raises(HomeAssistantError):
             await refresh(hass, entry)
+        # The action asks Tesla at most once a minute.
+        freezer.tick(61)
     assert hass.states.get(STATUS).state == "refresh_failing"
+    assert [r.status for r in emulator.state.requests].count(503) == 3
     assert len(notable_lines(caplog, failing_from)) == 1, "one line for the outage"
 
     recovered_from = len(caplog.records)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import aiohttp
+import pytest
 
 from emulator import Emulator, Fault, FaultKind
 
@@ -123,6 +125,11 @@ async def test_scenario_get_patch_put(
     )
     assert (status, scenario["access_token_lifetime"]) == (200, 600)
     assert (await sign_in(http, emulator))["expires_in"] == 600
+    status, scenario = await control(
+        http, emulator, "PATCH", "scenario", json={"clock_offset_seconds": -86400}
+    )
+    assert (status, scenario["clock_offset_seconds"]) == (200, -86400)
+    assert emulator.state.tesla_now() == pytest.approx(time.time() - 86400, abs=5)
 
     status, scenario = await control(
         http,
@@ -147,6 +154,8 @@ async def test_scenario_validation_errors_are_400(
     for body in (
         {"refresh_rotation": "sometimes"},
         {"access_token_lifetime": -1},
+        {"clock_offset_seconds": "a day"},
+        {"clock_offset_seconds": 1.5},
         {"nonsense": True},
         {
             "accounts": [

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+import time
 from typing import Any
 
 import aiohttp
+import pytest
 
 from emulator import Emulator
 
@@ -143,6 +145,40 @@ async def test_access_token_lifetime_knob(
         f"{emulator.global_sso}/userinfo",
     ]
     assert claims(tokens["refresh_token"])["aud"] == f"{emulator.global_sso}/token"
+
+
+@pytest.mark.parametrize("offset", [86400, -86400])
+async def test_clock_offset_knob(
+    emulator: Emulator, http: aiohttp.ClientSession, offset: int
+) -> None:
+    """Tesla's clock a day off: the time claims move, the lifetime and the codes do not."""
+    emulator.state.scenario = emulator.state.scenario.updated(
+        {"clock_offset_seconds": offset}
+    )
+    before = time.time()
+    tokens = await sign_in(http, emulator)
+    status, body = await refresh(http, emulator.global_sso, tokens["refresh_token"])
+    assert status == 200
+    for answer in (tokens, body):
+        access = claims(answer["access_token"])
+        assert before + offset - 1 <= access["iat"] <= time.time() + offset
+        assert access["exp"] - access["iat"] == answer["expires_in"] == 28800
+        assert claims(answer["id_token"])["iat"] == access["iat"]
+        assert claims(answer["refresh_token"])["iat"] == pytest.approx(
+            access["iat"], abs=1
+        )
+
+
+async def test_a_zero_lifetime_is_a_broken_answer(
+    emulator: Emulator, http: aiohttp.ClientSession
+) -> None:
+    emulator.state.scenario = emulator.state.scenario.updated(
+        {"access_token_lifetime": 0}
+    )
+    tokens = await sign_in(http, emulator)
+    access = claims(tokens["access_token"])
+    assert access["exp"] == access["iat"]
+    assert tokens["expires_in"] == 0
 
 
 async def test_refresh_in_reuse_mode_returns_the_same_refresh_token(

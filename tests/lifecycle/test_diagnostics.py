@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -42,3 +43,41 @@ async def test_diagnostics_hold_no_secret(
     for key in ("auth_url", "issuer"):
         data[key] = data[key].replace(emulator.base_url, "http://127.0.0.1:<port>")
     assert diagnostics == snapshot
+
+
+async def test_diagnostics_of_an_entry_whose_setup_failed(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    emulator: Emulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """Tesla refused the token at setup: the download works and holds what the entry holds."""
+    emulator.state.revoke(EMAIL)
+    # Stored 7 hours ago: due at setup (the clock stays, so the test client stays signed in).
+    data = mock_config_entry.data
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry,
+        data={
+            **data,
+            "issued_at": data["issued_at"] - 7 * 3600,
+            "expires_at": data["expires_at"] - 7 * 3600,
+        },
+    )
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
+
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, mock_config_entry
+    )
+
+    assert diagnostics["state"] is None
+    assert diagnostics["entry"]["state"] == "setup_error"
+    assert diagnostics["entry"]["options"] == dict(mock_config_entry.options)
+    data = diagnostics["entry"]["data"]
+    assert data[CONF_ACCESS_TOKEN] == data[CONF_REFRESH_TOKEN] == "**REDACTED**"
+    assert data["expires_at"] == mock_config_entry.data["expires_at"]
+    assert "clock_offset_seconds" in diagnostics
+    for secret in (EMAIL, mock_config_entry.unique_id):
+        assert secret not in json.dumps(diagnostics)

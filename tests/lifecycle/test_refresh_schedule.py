@@ -17,7 +17,11 @@ from custom_components.tesla_token.refresh_schedule import (
     RETRY_AFTER_CAP_SECONDS,
     backoff_delay,
     is_refresh_due,
+    min_refresh_gap,
+    next_refresh_at,
     refresh_due_at,
+    retry_after_seconds,
+    retry_at,
     retry_delay,
 )
 
@@ -112,3 +116,77 @@ def test_a_nan_retry_after_is_no_advice() -> None:
     assert (
         retry_delay(1, retry_after=float("nan"), blocked=False, rand=lambda: 0.5) == 60
     )
+
+
+@pytest.mark.parametrize(
+    ("lifetime", "gap"),
+    [(8 * HOUR, 0.8 * HOUR), (300, 60), (30, 60), (0, 60), (-5, 60)],
+)
+def test_min_refresh_gap(lifetime: float, gap: float) -> None:
+    """A tenth of the lifetime, and never less than a minute."""
+    assert min_refresh_gap(lifetime) == pytest.approx(gap)
+
+
+@pytest.mark.parametrize(
+    ("now", "issued", "expires", "when"),
+    [
+        (ISSUED, ISSUED, EXPIRES, ISSUED + 6 * HOUR),  # the options decide
+        (ISSUED + 9 * HOUR, ISSUED, EXPIRES, ISSUED + 9 * HOUR),  # overdue: now
+        (ISSUED, ISSUED, ISSUED + 30, ISSUED + 60),  # 30 s token: a minute apart
+        (ISSUED, ISSUED, ISSUED, ISSUED + 60),  # no lifetime: a minute apart
+        (ISSUED, ISSUED, ISSUED - 100, ISSUED + 60),  # negative lifetime too
+        (ISSUED, ISSUED + 86400, EXPIRES + 86400, ISSUED),  # another clock: now
+        (
+            ISSUED,
+            ISSUED + 200,
+            EXPIRES + 200,
+            ISSUED + 200 + 6 * HOUR,
+        ),  # within tolerance
+    ],
+)
+def test_next_refresh_at(
+    now: float, issued: float, expires: float, when: float
+) -> None:
+    assert next_refresh_at(now, issued, expires, DEFAULT_OPTIONS) == pytest.approx(when)
+
+
+def test_nothing_is_due_within_the_minimum_gap() -> None:
+    """Not even a token that expires at once (min_validity) or has no lifetime."""
+    assert not is_refresh_due(ISSUED + 59, ISSUED, ISSUED + 30, DEFAULT_OPTIONS)
+    assert not is_refresh_due(
+        ISSUED + 59, ISSUED, ISSUED + 120, DEFAULT_OPTIONS, min_validity=300
+    )
+    assert is_refresh_due(ISSUED + 60, ISSUED, ISSUED + 30, DEFAULT_OPTIONS)
+    assert is_refresh_due(ISSUED + 60, ISSUED, ISSUED, DEFAULT_OPTIONS)
+
+
+def test_a_token_issued_in_the_future_is_due() -> None:
+    """Stored by another clock (or before the clock was set back): refresh once to re-anchor."""
+    assert is_refresh_due(ISSUED, ISSUED + 86400, EXPIRES + 86400, DEFAULT_OPTIONS)
+    assert not is_refresh_due(ISSUED, ISSUED + 200, EXPIRES + 200, DEFAULT_OPTIONS)
+
+
+@pytest.mark.parametrize(
+    ("now", "issued", "expires", "when"),
+    [
+        (ISSUED + 6 * HOUR, ISSUED, EXPIRES, ISSUED + 6 * HOUR + 60),  # backoff alone
+        (ISSUED + 60, ISSUED, EXPIRES, ISSUED + 0.8 * HOUR),  # not within the gap
+        (ISSUED, ISSUED + 86400, EXPIRES + 86400, ISSUED + 60),  # another clock
+    ],
+)
+def test_retry_at(now: float, issued: float, expires: float, when: float) -> None:
+    assert retry_at(now, 60, issued, expires) == pytest.approx(when)
+
+
+@pytest.mark.parametrize(
+    ("advice", "seconds"),
+    [
+        (None, None),
+        (float("nan"), None),
+        (-5, 0),
+        (120, 120),
+        (1e308, RETRY_AFTER_CAP_SECONDS),
+    ],
+)
+def test_retry_after_seconds(advice: float | None, seconds: float | None) -> None:
+    assert retry_after_seconds(advice) == seconds

@@ -104,6 +104,83 @@ async def test_refresh_action_after_revocation(
     assert err.value.translation_key == "reauth_required"
 
 
+async def press_refresh(hass: HomeAssistant, entry: MockConfigEntry) -> str | None:
+    """Call the refresh action; return the translated failure's reason, None on success."""
+    error: HomeAssistantError | None = None
+    try:
+        await hass.services.async_call(
+            DOMAIN, SERVICE_REFRESH, {"config_entry_id": entry.entry_id}, blocking=True
+        )
+    except HomeAssistantError as err:
+        error = err
+    if error is None:
+        return None
+    assert error.translation_key == "refresh_failed"
+    assert error.translation_placeholders is not None
+    return error.translation_placeholders["reason"]
+
+
+async def test_refresh_action_in_a_loop_asks_tesla_once_a_minute(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    frozen_time: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Pressing again within a minute answers with the last outcome and sends nothing."""
+    for _ in range(20):
+        assert await press_refresh(hass, init_integration) is None
+    assert token_requests(emulator) == 1
+
+    await advance(hass, frozen_time, timedelta(seconds=59))
+    assert await press_refresh(hass, init_integration) is None
+    assert token_requests(emulator) == 1
+
+    await advance(hass, frozen_time, timedelta(seconds=1))
+    for _ in range(20):
+        assert await press_refresh(hass, init_integration) is None
+    assert token_requests(emulator) == 2
+
+
+async def test_refresh_action_waits_for_tesla_s_retry_after(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    frozen_time: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+) -> None:
+    """After a 429 asking for 20 minutes, presses get its answer again, not a request."""
+    emulator.state.set_fault("token", Fault(FaultKind.RATE_LIMIT, retry_after=1200))
+    assert await press_refresh(hass, init_integration) == "rate_limited"
+
+    for _ in range(19):
+        await advance(hass, frozen_time, timedelta(minutes=1))
+        assert await press_refresh(hass, init_integration) == "rate_limited"
+    assert token_requests(emulator) == 1
+    assert hass.states.get(STATUS).state == "refresh_failing"
+
+    await advance(hass, frozen_time, timedelta(minutes=1, seconds=1))
+    assert await press_refresh(hass, init_integration) is None
+    assert hass.states.get(STATUS).state == "valid"
+
+
+async def test_refresh_action_a_minute_after_a_firewall_block_tries_again(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    frozen_time: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+) -> None:
+    """The 15-minute floor after a block is the schedule's; a person may try after a minute."""
+    emulator.state.set_fault("token", Fault(FaultKind.WAF_BLOCK))
+    assert await press_refresh(hass, init_integration) == "waf_blocked"
+    await advance(hass, frozen_time, timedelta(seconds=30))
+    assert await press_refresh(hass, init_integration) == "waf_blocked"
+    assert token_requests(emulator) == 1
+
+    await advance(hass, frozen_time, timedelta(seconds=31))
+    assert await press_refresh(hass, init_integration) is None
+    assert token_requests(emulator) == 2
+    assert hass.states.get(STATUS).state == "valid"
+
+
 async def test_actions_need_a_loaded_entry(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
@@ -230,6 +307,24 @@ async def test_get_access_token_refreshes_first_when_expiring(
     assert token_requests(emulator) == 1
     assert response["access_token"] == init_integration.data[CONF_ACCESS_TOKEN]
     assert hass.states.get(STATUS).state == "valid"
+
+
+@pytest.mark.parametrize("entry_options", [ALLOWED])
+async def test_get_access_token_keeps_tesla_s_retry_after(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    frozen_time: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+) -> None:
+    """An automation asking for an expiring token in a loop does not hurry a 429's pause."""
+    emulator.state.set_fault("token", Fault(FaultKind.RATE_LIMIT, retry_after=1200))
+    await advance(hass, frozen_time, timedelta(hours=7, minutes=56))
+    assert token_requests(emulator) == 1
+
+    for _ in range(10):
+        response = await get_token(hass, init_integration, None)
+        assert response["access_token"] == init_integration.data[CONF_ACCESS_TOKEN]
+    assert token_requests(emulator) == 1
 
 
 @pytest.mark.parametrize("entry_options", [ALLOWED])

@@ -188,7 +188,11 @@ async def scheduled_refresh(run: Run) -> str:
 
 
 async def refresh_action(run: Run) -> str:
-    """The refresh action: a translated error to the caller; the next call heals."""
+    """The refresh action: a translated error to the caller; the next call heals.
+
+    The next call comes a minute later, and after the Retry-After Tesla sent: the action asks
+    Tesla no sooner (the clock moves without running the schedule's own retry).
+    """
     hass, emulator, case = run.hass, run.emulator, run.case
     emulator.state.scenario.refresh_rotation = case.rotation
     entry = await set_up_entry(run)
@@ -212,6 +216,7 @@ async def refresh_action(run: Run) -> str:
     assert run.issues() == set()
 
     await run.clear_fault()
+    run.freezer.tick(max(MINUTE, timedelta(seconds=(case.retry_after or 0) + 1)))
     await call()
     await hass.async_block_till_done()
     assert run.status() == "valid"

@@ -19,6 +19,8 @@ def _access(**claims: object) -> str:
 
 
 def test_expiry_from_the_access_token() -> None:
+    """The lifetime is exp - iat; the times are those of this machine's clock."""
+    before = time.time()
     tokens = token_set_from_response(
         {
             "access_token": _access(iat=1000, exp=29800),
@@ -27,8 +29,73 @@ def test_expiry_from_the_access_token() -> None:
         },
         trusted_base=BASE,
     )
-    assert (tokens.issued_at, tokens.expires_at) == (1000, 29800)
+    assert before <= tokens.issued_at <= time.time()
+    assert tokens.lifetime == pytest.approx(28800)
     assert tokens.id_token is None
+
+
+@pytest.mark.parametrize("tesla_ahead", [-86400, 86400])
+def test_times_follow_the_local_clock_whatever_tesla_s_says(tesla_ahead: int) -> None:
+    """Tesla's clock a day off: the token still expires 8 hours from now, and the offset shows."""
+    now = time.time()
+    tokens = token_set_from_response(
+        {
+            "access_token": _access(
+                iat=now + tesla_ahead, exp=now + tesla_ahead + 28800
+            ),
+            "refresh_token": "r",
+        },
+        trusted_base=BASE,
+    )
+    assert tokens.expires_at == pytest.approx(time.time() + 28800, abs=2)
+    assert tokens.clock_offset == pytest.approx(tesla_ahead, abs=2)
+
+
+@pytest.mark.parametrize(
+    ("claims", "expires_in", "lifetime"),
+    [
+        ({"exp": 2000}, 300, 300),  # no iat: expires_in
+        ({"iat": 1000}, 300, 300),  # no exp: expires_in
+        ({"iat": 1000, "exp": 1000}, 28800, 0),  # exp - iat wins, even when broken
+        ({"iat": 1000, "exp": 900}, None, -100),
+        ({}, -5, -5),  # a negative expires_in is a broken lifetime, not a missing one
+    ],
+)
+def test_lifetime_sources(
+    claims: dict[str, int], expires_in: int | None, lifetime: float
+) -> None:
+    """A lifetime <= 0 is handed on (the refresh token in the answer must not be lost)."""
+    body: dict[str, object] = {"access_token": _access(**claims), "refresh_token": "r"}
+    if expires_in is not None:
+        body["expires_in"] = expires_in
+    tokens = token_set_from_response(body, trusted_base=BASE)
+    assert tokens.lifetime == pytest.approx(lifetime)
+    assert tokens.refresh_token == "r"
+    assert (tokens.clock_offset is None) is ("iat" not in claims)
+
+
+def test_expiry_claim_alone_is_read_with_the_local_clock() -> None:
+    """Without iat and expires_in, exp can only be compared with this machine's clock."""
+    tokens = token_set_from_response(
+        {"access_token": _access(exp=time.time() + 600), "refresh_token": "r"},
+        trusted_base=BASE,
+    )
+    assert tokens.lifetime == pytest.approx(600, abs=2)
+    assert tokens.clock_offset is None
+
+
+@pytest.mark.parametrize(
+    ("iat", "exp", "expires_at"),
+    [(0, 253402300799, 253402300799.0), (253402300799, 0, 0.0)],
+)
+def test_an_absurd_lifetime_stays_a_usable_time(
+    iat: int, exp: int, expires_at: float
+) -> None:
+    tokens = token_set_from_response(
+        {"access_token": _access(iat=iat, exp=exp), "refresh_token": "r"},
+        trusted_base=BASE,
+    )
+    assert tokens.expires_at == expires_at
 
 
 def test_expiry_from_expires_in_when_the_token_says_nothing() -> None:

@@ -19,7 +19,7 @@ from .errors import (
     UnexpectedResponse,
 )
 from .steps import Authorized
-from .tokens import TokenSet, decode_jwt_claims, number_claim, usable_seconds
+from .tokens import LATEST_EPOCH, TokenSet, decode_jwt_claims, number_claim
 from .transport import HttpResponse, send
 from .urls import origin_of, trusted_issuer, validate_sso_base
 
@@ -80,24 +80,56 @@ def token_set_from_response(
     issuer = trusted_issuer(claims["iss"], trusted_base)
     if issuer is None:
         raise UnexpectedResponse("The access token was issued by an untrusted server")
-    now = time.time()
-    issued_at = number_claim(claims, "iat") or now
-    expires_at = number_claim(claims, "exp")
-    if expires_at is None:
-        expires_in = usable_seconds(body.get("expires_in"))
-        expires_at = None if expires_in is None else usable_seconds(now + expires_in)
-        if expires_at is None:
-            raise UnexpectedResponse(
-                "The token response gives no usable expiry (exp or expires_in)"
-            )
+    # Times are anchored on this machine's clock: Tesla's may be off by hours, and a schedule
+    # that mixes both clocks refreshes far too early (or too late).
+    received_at = time.time()
+    lifetime = _lifetime(claims, body, received_at)
+    if lifetime is None:
+        raise UnexpectedResponse(
+            "The token response gives no usable expiry (exp or expires_in)"
+        )
+    iat = number_claim(claims, "iat")
     return TokenSet(
         access_token=access_token,
         refresh_token=refresh_token,
         id_token=_string(body, "id_token"),
-        expires_at=expires_at,
-        issued_at=issued_at,
+        # A lifetime <= 0 is kept as it is: the caller decides (the refresh token is spent).
+        # The clamp keeps an absurd one a time a datetime can hold.
+        expires_at=min(max(received_at + lifetime, 0.0), LATEST_EPOCH),
+        issued_at=received_at,
         issuer=issuer,
+        clock_offset=None if iat is None else iat - received_at,
     )
+
+
+def _duration(value: Any) -> float | None:
+    """Return a JSON number of seconds of any sign, or None when it is no usable number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        seconds = float(value)
+    except OverflowError:  # an integer beyond float's range
+        return None
+    return seconds if -LATEST_EPOCH <= seconds <= LATEST_EPOCH else None  # not NaN
+
+
+def _lifetime(
+    claims: dict[str, Any], body: dict[str, Any], received_at: float
+) -> float | None:
+    """Return the access token's lifetime: ``exp - iat``, else ``expires_in``.
+
+    Both come from one clock (Tesla's), so their difference holds whatever that clock says.
+    Only a token with ``exp`` and neither ``iat`` nor ``expires_in`` is measured against the
+    local clock.
+    """
+    iat = number_claim(claims, "iat")
+    exp = number_claim(claims, "exp")
+    if iat is not None and exp is not None:
+        return exp - iat
+    expires_in = _duration(body.get("expires_in"))
+    if expires_in is not None:
+        return expires_in
+    return None if exp is None else exp - received_at
 
 
 async def exchange_code(

@@ -18,7 +18,7 @@ _V2 = re.compile(r"[0-9a-fA-F]{64}")
 _SSO_BASE_PATH = "/oauth2/v3"
 _FLEET_ISSUER_SUFFIX = "/nts"
 # 9999-12-31 23:59:59 UTC, the last second a datetime can hold.
-_LATEST_EPOCH = 253402300799.0
+LATEST_EPOCH = 253402300799.0
 
 
 class TokenKind(StrEnum):
@@ -83,7 +83,7 @@ def usable_seconds(value: Any) -> float | None:
         seconds = float(value)
     except OverflowError:  # an integer beyond float's range
         return None
-    return seconds if 0 <= seconds <= _LATEST_EPOCH else None  # NaN fails both
+    return seconds if 0 <= seconds <= LATEST_EPOCH else None  # NaN fails both
 
 
 def number_claim(claims: dict[str, Any], name: str) -> float | None:
@@ -103,7 +103,11 @@ def _claims_or_empty(token: str | None) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class TokenSet:
-    """The tokens of one signed-in account; its repr never shows a token."""
+    """The tokens of one signed-in account; its repr never shows a token.
+
+    `issued_at` and `expires_at` are times of this machine's clock (when the answer arrived, and
+    that plus the token's lifetime), whatever Tesla's clock says.
+    """
 
     access_token: str = field(repr=False)
     refresh_token: str = field(repr=False)
@@ -111,6 +115,9 @@ class TokenSet:
     expires_at: float
     issued_at: float
     issuer: str
+    # Seconds Tesla's clock was ahead of this one (its ``iat`` minus the local arrival time);
+    # None when the access token carries no ``iat``.
+    clock_offset: float | None = None
 
     @property
     def subject(self) -> str:
