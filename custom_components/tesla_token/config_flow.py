@@ -66,6 +66,7 @@ from .flow_schemas import (
     password_schema,
     reconfigure_schema,
     token_schema,
+    with_section_defaults,
 )
 from .options_flow import TeslaTokenOptionsFlow
 from .sso import (
@@ -508,9 +509,13 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
                 for key, value in user_input.items()
                 if key not in _SECRET_FIELDS
             }
+        # The frontend fills a section from its default only: it must carry the shown values.
+        data_schema = with_section_defaults(
+            self.add_suggested_values_to_schema(schema, suggested), suggested
+        )
         return self.async_show_form(
             step_id=step_id,
-            data_schema=self.add_suggested_values_to_schema(schema, suggested),
+            data_schema=data_schema,
             errors=error.on_form(fields) if error else None,
             description_placeholders=placeholders,
         )

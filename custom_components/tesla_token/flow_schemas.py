@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Final
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
 
 from homeassistant.const import CONF_PASSWORD
 from homeassistant.data_entry_flow import section
@@ -62,6 +62,29 @@ def _server_fields(region: str) -> dict[vol.Marker, object]:
             {"collapsed": True},
         ),
     }
+
+
+def with_section_defaults(schema: vol.Schema, values: Mapping[str, Any]) -> vol.Schema:
+    """A copy of the schema whose sections default to the values the form shows.
+
+    Home Assistant's frontend fills a section that has a default from that default alone, not
+    from its fields' suggested values: with an empty default a form shown again would forget
+    the chosen server, and the next submit would go to Tesla's. A submit without the section
+    keeps these values too.
+    """
+    fields: dict[vol.Marker, object] = {}
+    for marker, validator in schema.schema.items():
+        shown = values.get(marker.schema)
+        if isinstance(validator, section) and isinstance(shown, Mapping):
+            marker = vol.Optional(  # noqa: PLW2901 - the copy replaces the original
+                marker.schema,
+                default={
+                    key: value for key, value in shown.items() if value is not None
+                },
+                description=marker.description,
+            )
+        fields[marker] = validator
+    return vol.Schema(fields)
 
 
 def password_schema(region: str) -> vol.Schema:
