@@ -69,6 +69,7 @@ from .flow_schemas import (
     with_section_defaults,
 )
 from .options_flow import TeslaTokenOptionsFlow
+from .shown_text import markdown_text, plain_text
 from .sso import (
     REDIRECT_URI,
     Authorized,
@@ -166,7 +167,7 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_menu(
             step_id="reauth_confirm",
             menu_options=LOGIN_METHODS,
-            description_placeholders={CONF_EMAIL: self._email},
+            description_placeholders={CONF_EMAIL: markdown_text(self._email)},
         )
 
     async def async_step_reconfigure(
@@ -202,7 +203,7 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
             user_input=user_input,
             error=error,
             fields=_TOKEN_FORM_FIELDS,
-            placeholders={CONF_EMAIL: entry.data[CONF_EMAIL]},
+            placeholders={CONF_EMAIL: markdown_text(entry.data[CONF_EMAIL])},
         )
 
     # --- Email and password ---------------------------------------------------------------
@@ -278,8 +279,9 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
             step_id="mfa",
             data_schema=MFA_SCHEMA,
             errors=error.on_form({CONF_CODE}) if error else None,
+            # The device name comes from Tesla: shown literally, never as markdown.
             description_placeholders={
-                "device": self._factor.name if self._factor else ""
+                "device": markdown_text(self._factor.name) if self._factor else ""
             },
         )
 
@@ -485,7 +487,9 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
             )
         self._abort_if_unique_id_configured()
         return self.async_create_entry(
-            title=email or tokens.subject, data=data, options=dict(DEFAULT_OPTIONS)
+            title=plain_text(email) or tokens.subject,
+            data=data,
+            options=dict(DEFAULT_OPTIONS),
         )
 
     def _show_form(

@@ -19,6 +19,7 @@ from homeassistant.helpers.selector import (
 import voluptuous as vol
 
 from .const import CONF_AUTH_URL, CONF_EMAIL, CONF_REFRESH_TOKEN, CONF_REGION
+from .shown_text import plain_text
 from .sso import MfaFactor, Region
 
 # Keys of the flow's own fields (the entry data keys live in const.py).
@@ -144,9 +145,13 @@ MFA_SCHEMA: Final = vol.Schema(
 
 
 def mfa_device_schema(factors: Iterable[MfaFactor]) -> vol.Schema:
-    """A choice between the account's MFA devices (labels: names, values: factor ids)."""
+    """A choice between the account's MFA devices (labels: names, values: factor ids).
+
+    The labels are plain text in the frontend; Tesla's names are still cleaned and capped.
+    """
     options = [
-        SelectOptionDict(value=factor.id, label=factor.name) for factor in factors
+        SelectOptionDict(value=factor.id, label=plain_text(factor.name))
+        for factor in factors
     ]
     return vol.Schema(
         {
