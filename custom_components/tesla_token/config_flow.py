@@ -129,7 +129,8 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
         """Start with no sign-in running."""
         self._email = ""
         self._server = ServerChoice(Region.GLOBAL)
-        # The password sign-in: its own cookie jar, and the password only while it runs.
+        # The password sign-in: its own cookie jar, and the password only until Tesla
+        # accepts it (a captcha step sends it again).
         self._websession: aiohttp.ClientSession | None = None
         self._login: LoginSession | None = None
         self._password = ""
@@ -309,6 +310,8 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
             return self._login_failed(step)
         if isinstance(step, CaptchaRequired):
             return await self.async_step_captcha()
+        # Tesla accepted the credentials: nothing sends the password again.
+        self._password = ""
         if isinstance(step, MfaRequired):
             self._factors = step.factors
             if len(step.factors) > 1:
