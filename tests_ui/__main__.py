@@ -38,6 +38,14 @@ def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
 
 
+def _print_server_logs(work: Path) -> None:
+    """The last lines both servers printed (they keep running for the next journey)."""
+    for name in ("emulator", "hass"):
+        log = work / f"{name}.log"
+        text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
+        sys.stderr.write(f"--- last output of {name} ---\n{text[-3000:]}\n")
+
+
 def run(screenshots: Path) -> tuple[int, int]:
     """Every journey against one set of fresh servers.
 
@@ -61,6 +69,7 @@ def run(screenshots: Path) -> tuple[int, int]:
                 failure = FAILURE_SCREENSHOTS / f"tesla-token-ui-failure-{number}.png"
                 page.screenshot(path=failure)
                 sys.stderr.write(f"The page at the failure: {failure}\n")
+                _print_server_logs(Path(work))
                 sys.stdout.write(f"FAILED tests_ui: {journey.name}\n")
                 failed += 1
             else:
