@@ -66,8 +66,10 @@ from .flow_schemas import (
     password_schema,
     reconfigure_schema,
     token_schema,
+    with_section_defaults,
 )
 from .options_flow import TeslaTokenOptionsFlow
+from .shown_text import markdown_text, plain_text
 from .sso import (
     REDIRECT_URI,
     Authorized,
@@ -127,7 +129,8 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
         """Start with no sign-in running."""
         self._email = ""
         self._server = ServerChoice(Region.GLOBAL)
-        # The password sign-in: its own cookie jar, and the password only while it runs.
+        # The password sign-in: its own cookie jar, and the password only until Tesla
+        # accepts it (a captcha step sends it again).
         self._websession: aiohttp.ClientSession | None = None
         self._login: LoginSession | None = None
         self._password = ""
@@ -165,7 +168,7 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_menu(
             step_id="reauth_confirm",
             menu_options=LOGIN_METHODS,
-            description_placeholders={CONF_EMAIL: self._email},
+            description_placeholders={CONF_EMAIL: markdown_text(self._email)},
         )
 
     async def async_step_reconfigure(
@@ -201,7 +204,7 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
             user_input=user_input,
             error=error,
             fields=_TOKEN_FORM_FIELDS,
-            placeholders={CONF_EMAIL: entry.data[CONF_EMAIL]},
+            placeholders={CONF_EMAIL: markdown_text(entry.data[CONF_EMAIL])},
         )
 
     # --- Email and password ---------------------------------------------------------------
@@ -277,8 +280,9 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
             step_id="mfa",
             data_schema=MFA_SCHEMA,
             errors=error.on_form({CONF_CODE}) if error else None,
+            # The device name comes from Tesla: shown literally, never as markdown.
             description_placeholders={
-                "device": self._factor.name if self._factor else ""
+                "device": markdown_text(self._factor.name) if self._factor else ""
             },
         )
 
@@ -306,6 +310,8 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
             return self._login_failed(step)
         if isinstance(step, CaptchaRequired):
             return await self.async_step_captcha()
+        # Tesla accepted the credentials: nothing sends the password again.
+        self._password = ""
         if isinstance(step, MfaRequired):
             self._factors = step.factors
             if len(step.factors) > 1:
@@ -484,7 +490,9 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
             )
         self._abort_if_unique_id_configured()
         return self.async_create_entry(
-            title=email or tokens.subject, data=data, options=dict(DEFAULT_OPTIONS)
+            title=plain_text(email) or tokens.subject,
+            data=data,
+            options=dict(DEFAULT_OPTIONS),
         )
 
     def _show_form(
@@ -508,9 +516,13 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
                 for key, value in user_input.items()
                 if key not in _SECRET_FIELDS
             }
+        # The frontend fills a section from its default only: it must carry the shown values.
+        data_schema = with_section_defaults(
+            self.add_suggested_values_to_schema(schema, suggested), suggested
+        )
         return self.async_show_form(
             step_id=step_id,
-            data_schema=self.add_suggested_values_to_schema(schema, suggested),
+            data_schema=data_schema,
             errors=error.on_form(fields) if error else None,
             description_placeholders=placeholders,
         )

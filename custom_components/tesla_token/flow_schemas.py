@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Final
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
 
 from homeassistant.const import CONF_PASSWORD
 from homeassistant.data_entry_flow import section
@@ -19,6 +19,7 @@ from homeassistant.helpers.selector import (
 import voluptuous as vol
 
 from .const import CONF_AUTH_URL, CONF_EMAIL, CONF_REFRESH_TOKEN, CONF_REGION
+from .shown_text import plain_text
 from .sso import MfaFactor, Region
 
 # Keys of the flow's own fields (the entry data keys live in const.py).
@@ -62,6 +63,29 @@ def _server_fields(region: str) -> dict[vol.Marker, object]:
             {"collapsed": True},
         ),
     }
+
+
+def with_section_defaults(schema: vol.Schema, values: Mapping[str, Any]) -> vol.Schema:
+    """A copy of the schema whose sections default to the values the form shows.
+
+    Home Assistant's frontend fills a section that has a default from that default alone, not
+    from its fields' suggested values: with an empty default a form shown again would forget
+    the chosen server, and the next submit would go to Tesla's. A submit without the section
+    keeps these values too.
+    """
+    fields: dict[vol.Marker, object] = {}
+    for marker, validator in schema.schema.items():
+        shown = values.get(marker.schema)
+        if isinstance(validator, section) and isinstance(shown, Mapping):
+            marker = vol.Optional(  # noqa: PLW2901 - the copy replaces the original
+                marker.schema,
+                default={
+                    key: value for key, value in shown.items() if value is not None
+                },
+                description=marker.description,
+            )
+        fields[marker] = validator
+    return vol.Schema(fields)
 
 
 def password_schema(region: str) -> vol.Schema:
@@ -121,9 +145,13 @@ MFA_SCHEMA: Final = vol.Schema(
 
 
 def mfa_device_schema(factors: Iterable[MfaFactor]) -> vol.Schema:
-    """A choice between the account's MFA devices (labels: names, values: factor ids)."""
+    """A choice between the account's MFA devices (labels: names, values: factor ids).
+
+    The labels are plain text in the frontend; Tesla's names are still cleaned and capped.
+    """
     options = [
-        SelectOptionDict(value=factor.id, label=factor.name) for factor in factors
+        SelectOptionDict(value=factor.id, label=plain_text(factor.name))
+        for factor in factors
     ]
     return vol.Schema(
         {

@@ -22,6 +22,7 @@ from .const import (
     ISSUE_REAUTH_REQUIRED,
     ISSUE_REFRESH_FAILING,
 )
+from .shown_text import markdown_text, plain_text
 
 _DATA_ENTRY_ID = "entry_id"
 # Which tokens Tesla refused: a sign-in since then stores tokens issued at another time.
@@ -39,8 +40,11 @@ def refresh_failing_issue_id(entry_id: str) -> str:
 
 
 def _account(entry: ConfigEntry) -> str:
-    """Return the account's email address, for texts."""
-    return str(entry.data.get(CONF_EMAIL) or entry.title)
+    """Return the account's email address (from Tesla) for plain texts, cleaned and capped.
+
+    An issue's title and description share their placeholders; only the title is plain text.
+    """
+    return plain_text(str(entry.data.get(CONF_EMAIL) or entry.title))
 
 
 @callback
@@ -192,7 +196,7 @@ class ReauthRepairFlow(RepairsFlow):
             return self.async_show_form(
                 step_id="confirm",
                 data_schema=None,
-                description_placeholders={"account": _account(entry)},
+                description_placeholders={"account": markdown_text(_account(entry))},
             )
         entry.async_start_reauth(self.hass)
         flows = entry.async_get_active_flows(self.hass, {SOURCE_REAUTH})

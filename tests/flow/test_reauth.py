@@ -12,6 +12,7 @@ from custom_components.tesla_token.const import DOMAIN
 from emulator import Emulator
 
 from .conftest import Secrets
+from .frontend import literal_text
 from .helpers import (
     CAPTCHA_ACCOUNT,
     MFA_ACCOUNT,
@@ -37,7 +38,10 @@ async def start_reauth(
     )
     assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "reauth_confirm"
-    assert result["description_placeholders"] == {"email": entry.data["email"]}
+    placeholders = result["description_placeholders"]
+    assert placeholders is not None
+    assert set(placeholders) == {"email"}
+    assert literal_text(placeholders["email"]) == entry.data["email"]
     assert result["menu_options"] == ["password", "browser", "token"]
     return await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": method}

@@ -18,6 +18,7 @@ from custom_components.tesla_token.const import DOMAIN
 from emulator import Emulator, Fault, FaultKind, RefreshRotation
 
 from .conftest import Secrets
+from .frontend import literal_text
 from .helpers import CAPTCHA_ACCOUNT, OWNER, add_entry, server, submit, suggested
 
 
@@ -29,7 +30,10 @@ async def start_reconfigure(
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reconfigure"
-    assert result["description_placeholders"] == {"email": OWNER}
+    placeholders = result["description_placeholders"]
+    assert placeholders is not None
+    assert set(placeholders) == {"email"}
+    assert literal_text(placeholders["email"]) == OWNER
     return result
 
 

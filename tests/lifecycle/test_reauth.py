@@ -20,11 +20,13 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.tesla_token.const import (
     CONF_ISSUED_AT,
     CONF_REFRESH_TOKEN,
+    DEFAULT_OPTIONS,
     DOMAIN,
     EVENT_TOKEN_REFRESH_FAILED,
 )
 from custom_components.tesla_token.repairs import reauth_issue_id
-from emulator import Emulator
+from emulator import Account, Emulator
+from tests.flow.frontend import literal_text
 from tests.lifecycle.conftest import EMAIL, entry_data, mint_token_set
 from tests.lifecycle.helpers import (
     NEXT_REFRESH,
@@ -91,7 +93,8 @@ async def test_repair_flow_opens_sign_in(
 
     flow = await manager.async_init(DOMAIN, context={"issue_id": issue_id})
     assert flow["step_id"] == "confirm"
-    assert flow["description_placeholders"] == {"account": EMAIL}
+    assert set(flow["description_placeholders"]) == {"account"}
+    assert literal_text(flow["description_placeholders"]["account"]) == EMAIL
     result = await manager.async_configure(flow["flow_id"], {})
     await hass.async_block_till_done()
 
@@ -261,3 +264,36 @@ async def test_untrusted_issuer_needs_sign_in(
     assert hass.states.get(STATUS).state == "reauth_required"
     assert [event.data["reason"] for event in failures] == ["untrusted_issuer"]
     assert token_requests(emulator) == 0
+
+
+async def test_repair_shows_an_email_from_tesla_as_text(
+    hass: HomeAssistant, emulator: Emulator, frozen_time: FrozenDateTimeFactory
+) -> None:
+    """An address with markdown and a bidi override: clean in the issue, literal in its dialog."""
+    email = "\u202e[x](https://evil.example)@example.com"
+    shown = "[x](https://evil.example)@example.com"
+    emulator.state.scenario.accounts.append(Account(email=email))
+    tokens = await mint_token_set(emulator, email)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=shown,
+        unique_id=tokens.subject,
+        data=entry_data(emulator, tokens, email),
+        options=dict(DEFAULT_OPTIONS),
+        version=1,
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert await async_setup_component(hass, "repairs", {})
+    emulator.state.revoke(email)
+    await advance(hass, frozen_time, 6 * HOUR)
+
+    issue_id = reauth_issue_id(entry.entry_id)
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_placeholders == {"account": shown}
+    manager = repairs_flow_manager(hass)
+    assert manager is not None
+    flow = await manager.async_init(DOMAIN, context={"issue_id": issue_id})
+    assert literal_text(flow["description_placeholders"]["account"]) == shown
