@@ -61,6 +61,7 @@ from .sso import (
     refresh_tokens,
     token_kind,
 )
+from .token_store import token_store
 
 type TeslaTokenConfigEntry = ConfigEntry[TeslaTokenCoordinator]
 
@@ -141,7 +142,9 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
             always_update=False,
         )
         self._session = async_get_clientsession(hass)
-        self._lock = asyncio.Lock()
+        self._token_store = token_store(hass, entry.entry_id)
+        # The entry's lock, not this coordinator's: flows and the next set-up attempt share it.
+        self._lock = self._token_store.lock
         self._finished_attempts = 0
         self._last_error: Exception | None = None
         self._failures = 0
@@ -240,6 +243,7 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
                 )
                 self._handle_temporary_failure(err)
             else:
+                await self._store_tokens(tokens)
                 self._handle_success(tokens)
             finally:
                 self._finished_attempts += 1
@@ -296,8 +300,7 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
 
     @callback
     def _handle_success(self, tokens: TokenSet) -> None:
-        """Store the new tokens first, then tell everyone."""
-        self._store_tokens(tokens)
+        """Tell everyone about the new tokens (already stored)."""
         if self._failures or self._reauth_required:
             LOGGER.info("Refreshing the token of %s works again", self.account)
         self._failures = 0
@@ -318,11 +321,10 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
         async_delete_refresh_failing_issue(self.hass, self.config_entry.entry_id)
         async_delete_reauth_issue(self.hass, self.config_entry.entry_id)
 
-    @callback
-    def _store_tokens(self, tokens: TokenSet) -> None:
-        """Persist the new tokens: a rotated refresh token must never be lost."""
-        self.hass.config_entries.async_update_entry(
-            self.config_entry, data={**self.config_entry.data, **token_data(tokens)}
+    async def _store_tokens(self, tokens: TokenSet) -> None:
+        """Write the new tokens to disk at once: a rotated refresh token must never be lost."""
+        await self._token_store.async_save(
+            self.config_entry, {**self.config_entry.data, **token_data(tokens)}
         )
 
     @callback
