@@ -35,7 +35,9 @@ def storage_mock_quiet(caplog: pytest.LogCaptureFixture) -> None:
     The mock (`hass_storage`) logs every file it writes or loads, tokens included; Home
     Assistant's own Store logs only the key and the path. The leak guard checks the latter.
     """
-    caplog.set_level(logging.INFO, logger="pytest_homeassistant_custom_component.common")
+    caplog.set_level(
+        logging.INFO, logger="pytest_homeassistant_custom_component.common"
+    )
 
 
 @pytest.fixture
