@@ -29,15 +29,18 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 
 @pytest.fixture(autouse=True)
-def storage_mock_quiet(caplog: pytest.LogCaptureFixture) -> None:
+def storage_mock_quiet() -> Iterator[None]:
     """Keep the harness's storage mock from logging whole files at DEBUG.
 
     The mock (`hass_storage`) logs every file it writes or loads, tokens included; Home
     Assistant's own Store logs only the key and the path. The leak guard checks the latter.
+    Only this logger's level changes: `caplog.set_level` would lower the capture of all.
     """
-    caplog.set_level(
-        logging.INFO, logger="pytest_homeassistant_custom_component.common"
-    )
+    logger = logging.getLogger("pytest_homeassistant_custom_component.common")
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    yield
+    logger.setLevel(level)
 
 
 @pytest.fixture
