@@ -29,7 +29,7 @@ from tests.lifecycle.helpers import STATUS
 
 from .hass_process import Api, HassProcess, async_owner_token, async_poll, running
 
-pytestmark = [pytest.mark.hass_process, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.hass_process, pytest.mark.timeout(240)]
 
 # Seconds the entry may take to load after Home Assistant answers HTTP.
 LOAD_SECONDS = 60
@@ -127,7 +127,12 @@ async def test_kill_right_after_a_refresh_keeps_the_rotated_token(
         assert token_statuses(emulator) == [200, 200]
         assert await api.state(STATUS) == "valid"  # not reauth_required
         logs = await asyncio.to_thread(hass.logs)
+        token_file = hass.config_dir / ".storage" / f"{DOMAIN}.{entry.entry_id}"
+        mode = (await asyncio.to_thread(token_file.stat)).st_mode
+    assert mode & 0o077 == 0, "the token file is readable by others"
 
     assert "sign in again" not in logs
+    # The entry on disk was older: the second start took the token from the token file.
+    assert "continuing with the one written at once" in logs
     leaked = sorted(s[:8] for s in emulator.state.secrets() if s in logs)
     assert not leaked, f"secrets starting with {leaked} in Home Assistant's output"
