@@ -28,6 +28,21 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load the integration from custom_components/."""
 
 
+@pytest.fixture(autouse=True)
+def storage_mock_quiet() -> Iterator[None]:
+    """Keep the harness's storage mock from logging whole files at DEBUG.
+
+    The mock (`hass_storage`) logs every file it writes or loads, tokens included; Home
+    Assistant's own Store logs only the key and the path. The leak guard checks the latter.
+    Only this logger's level changes: `caplog.set_level` would lower the capture of all.
+    """
+    logger = logging.getLogger("pytest_homeassistant_custom_component.common")
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    yield
+    logger.setLevel(level)
+
+
 @pytest.fixture
 async def emulator(socket_enabled: None) -> AsyncIterator[Emulator]:
     """A running Tesla SSO emulator (default scenario) on 127.0.0.1, any free port.

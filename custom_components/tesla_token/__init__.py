@@ -11,6 +11,7 @@ from .const import DOMAIN
 from .coordinator import TeslaTokenConfigEntry, TeslaTokenCoordinator
 from .repairs import async_delete_reauth_issue, async_delete_refresh_failing_issue
 from .services import async_setup_services
+from .token_store import async_remove_token_store, token_store
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 PLATFORMS: list[Platform] = [Platform.SENSOR]
@@ -24,6 +25,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: TeslaTokenConfigEntry) -> bool:
     """Set up an account: continue from the stored token, refreshing when it is due."""
+    # A crash may have lost the entry's last write; the token file was written at once.
+    await token_store(hass, entry.entry_id).async_reconcile(entry)
     coordinator = TeslaTokenCoordinator(hass, entry)
     await coordinator.async_config_entry_first_refresh()
     # No update listener: storing rotated tokens must not reload the entry, and the options
@@ -40,6 +43,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: TeslaTokenConfigEntry) 
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: TeslaTokenConfigEntry) -> None:
-    """Remove the account's repair issues with the entry."""
+    """Remove the account's repair issues and token file with the entry."""
     async_delete_reauth_issue(hass, entry.entry_id)
     async_delete_refresh_failing_issue(hass, entry.entry_id)
+    await async_remove_token_store(hass, entry.entry_id)

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Container, Mapping
-from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Any, Final, cast
 
 import aiohttp
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     ConfigEntry,
-    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
 )
@@ -35,7 +33,6 @@ from .const import (
     DOMAIN,
     REQUEST_TIMEOUT,
 )
-from .coordinator import TeslaTokenConfigEntry
 from .entry_data import build_entry_data
 from .flow_errors import (
     AUTH_LINK_CHANGED,
@@ -85,6 +82,7 @@ from .sso import (
     refresh_tokens,
     token_kind,
 )
+from .token_store import token_store
 
 # Tokens of the retired v2 era: Tesla no longer refreshes them.
 _LEGACY_KINDS: Final = frozenset({TokenKind.V2, TokenKind.LEGACY_EXCHANGED})
@@ -111,13 +109,6 @@ async def _async_close_login(
     if login is not None:
         await login.cancel()
     websession.detach()
-
-
-def _refresh_lock(entry: ConfigEntry) -> AbstractAsyncContextManager[Any]:
-    """The running coordinator's refresh lock, or nothing when the entry is not loaded."""
-    if entry.state is ConfigEntryState.LOADED:
-        return cast("TeslaTokenConfigEntry", entry).runtime_data.refresh_lock
-    return nullcontext()
 
 
 class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -181,22 +172,30 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
             self._server = ServerChoice.from_entry(entry.data)
         else:
             new_token = compact_token(user_input.get(CONF_REFRESH_TOKEN, ""))
-            # The stored token is single-use: wait for a running refresh and read it after.
-            async with _refresh_lock(entry):
+            tokens = token_store(self.hass, entry.entry_id)
+            # The stored token is single-use: wait for a running refresh (also one of a
+            # set-up retry) and read it after; nothing may spend the successor before it is
+            # stored.
+            async with tokens.lock:
                 result = await attempt(
                     self._async_refresh(
                         user_input, new_token or entry.data[CONF_REFRESH_TOKEN]
                     )
                 )
-            if isinstance(result, TokenSet):
-                await self.async_set_unique_id(result.subject, raise_on_progress=False)
-                self._abort_if_unique_id_mismatch(reason="reconfigure_account_mismatch")
-                data = build_entry_data(
-                    result,
-                    email=result.email or entry.data[CONF_EMAIL],
-                    server=self._server,
-                )
-                return self.async_update_reload_and_abort(entry, data_updates=data)
+                if isinstance(result, TokenSet):
+                    await self.async_set_unique_id(
+                        result.subject, raise_on_progress=False
+                    )
+                    self._abort_if_unique_id_mismatch(
+                        reason="reconfigure_account_mismatch"
+                    )
+                    data = build_entry_data(
+                        result,
+                        email=result.email or entry.data[CONF_EMAIL],
+                        server=self._server,
+                    )
+                    await tokens.async_save(entry, {**entry.data, **data})
+                    return self.async_update_reload_and_abort(entry, data_updates=data)
             error = result
         return self._show_form(
             "reconfigure",
@@ -448,7 +447,9 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
                 )
             )
             if isinstance(result, TokenSet):
-                return await self._async_finish(result, result.email or self._email)
+                return await self._async_finish(
+                    result, result.email or self._email, token_spent=True
+                )
             error = result
         return self._show_form(
             "token",
@@ -479,21 +480,50 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
 
     # --- Shared ---------------------------------------------------------------------------
 
-    async def _async_finish(self, tokens: TokenSet, email: str) -> ConfigFlowResult:
-        """Create the entry, or update the one being re-authenticated (same account only)."""
+    async def _async_finish(
+        self, tokens: TokenSet, email: str, *, token_spent: bool = False
+    ) -> ConfigFlowResult:
+        """Create the entry, or update the one being re-authenticated (same account only).
+
+        Args:
+            tokens: the new tokens.
+            email: the account's email address, when known.
+            token_spent: a pasted refresh token was spent to get them: an entry of the same
+                account takes them (its own token stays valid, this one's successor would
+                be lost otherwise).
+        """
         data = build_entry_data(tokens, email=email, server=self._server)
         await self.async_set_unique_id(tokens.subject, raise_on_progress=False)
         if self.source == SOURCE_REAUTH:
             self._abort_if_unique_id_mismatch(reason="reauth_account_mismatch")
-            return self.async_update_reload_and_abort(
-                self._get_reauth_entry(), data_updates=data
+            entry = self._get_reauth_entry()
+            await self._async_save_tokens(entry, data)
+            return self.async_update_reload_and_abort(entry, data_updates=data)
+        if token_spent and (
+            existing := self.hass.config_entries.async_entry_for_domain_unique_id(
+                DOMAIN, tokens.subject
             )
+        ):
+            data[CONF_EMAIL] = email or existing.data[CONF_EMAIL]
+            await self._async_save_tokens(existing, data)
+            return self.async_update_reload_and_abort(
+                existing, data_updates=data, reason="token_updated"
+            )
+        # A sign-in spent no token: the existing entry keeps its own, still valid.
         self._abort_if_unique_id_configured()
         return self.async_create_entry(
             title=plain_text(email) or tokens.subject,
             data=data,
             options=dict(DEFAULT_OPTIONS),
         )
+
+    async def _async_save_tokens(
+        self, entry: ConfigEntry, data: dict[str, Any]
+    ) -> None:
+        """Write new tokens into an existing entry, on disk at once, under its lock."""
+        tokens = token_store(self.hass, entry.entry_id)
+        async with tokens.lock:
+            await tokens.async_save(entry, {**entry.data, **data})
 
     def _show_form(
         self,

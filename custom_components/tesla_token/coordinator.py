@@ -71,6 +71,7 @@ from .sso import (
     refresh_tokens,
     token_kind,
 )
+from .token_store import token_store
 
 type TeslaTokenConfigEntry = ConfigEntry[TeslaTokenCoordinator]
 
@@ -156,7 +157,9 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
             always_update=False,
         )
         self._session = async_get_clientsession(hass)
-        self._lock = asyncio.Lock()
+        self._token_store = token_store(hass, entry.entry_id)
+        # The entry's lock, not this coordinator's: flows and the next set-up attempt share it.
+        self._lock = self._token_store.lock
         self._finished_attempts = 0
         self._last_error: Exception | None = None
         self._failures = 0
@@ -255,12 +258,13 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
                 self._handle_temporary_failure(err)
             else:
                 if tokens.lifetime > 0:
+                    await self._store_tokens(tokens)
                     self._handle_success(tokens)
                 else:
                     error = InvalidLifetimeError(
                         "The access token in Tesla's answer has no lifetime left"
                     )
-                    self._handle_invalid_lifetime(tokens, error)
+                    await self._async_handle_invalid_lifetime(tokens, error)
             finally:
                 self._finished_attempts += 1
             self._last_error = error
@@ -347,8 +351,7 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
 
     @callback
     def _handle_success(self, tokens: TokenSet) -> None:
-        """Store the new tokens first, then tell everyone."""
-        self._store_tokens(tokens)
+        """Tell everyone about the new tokens (already stored)."""
         if self._failures or self._reauth_required:
             LOGGER.info("Refreshing the token of %s works again", self.account)
         self._failures = 0
@@ -371,15 +374,13 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
         async_delete_refresh_failing_issue(self.hass, self.config_entry.entry_id)
         async_delete_reauth_issue(self.hass, self.config_entry.entry_id)
 
-    @callback
-    def _store_tokens(self, tokens: TokenSet) -> None:
-        """Persist the new tokens: a rotated refresh token must never be lost."""
-        self.hass.config_entries.async_update_entry(
-            self.config_entry, data={**self.config_entry.data, **token_data(tokens)}
+    async def _store_tokens(self, tokens: TokenSet) -> None:
+        """Write the new tokens to disk at once: a rotated refresh token must never be lost."""
+        await self._token_store.async_save(
+            self.config_entry, {**self.config_entry.data, **token_data(tokens)}
         )
 
-    @callback
-    def _handle_invalid_lifetime(
+    async def _async_handle_invalid_lifetime(
         self, tokens: TokenSet, err: InvalidLifetimeError
     ) -> None:
         """Keep the answer's refresh token (the old one may be spent), then retry as after a failure.
@@ -388,7 +389,7 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
         valid perhaps, stays.
         """
         data = self.config_entry.data
-        self._store_tokens(
+        await self._store_tokens(
             replace(
                 tokens,
                 access_token=str(data[CONF_ACCESS_TOKEN]),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant
@@ -144,3 +146,35 @@ async def test_reauth_with_a_passcode_used_moments_ago(
     result = await submit(hass, result, {"code": code})
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
+
+
+async def test_reauth_tokens_are_the_ones_set_up_uses_next(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    emulator: Emulator,
+    secrets: Secrets,
+) -> None:
+    """The token file that refreshes wrote before cannot bring the refused token back."""
+    entry = await add_entry(hass, emulator)
+    await hass.services.async_call(
+        DOMAIN, "refresh", {"config_entry_id": entry.entry_id}, blocking=True
+    )
+    refused = entry.data["refresh_token"]
+    emulator.state.revoke(OWNER)
+
+    result = await start_reauth(hass, entry, "password")
+    result = await submit(hass, result, credentials(emulator))
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
+    signed_in = entry.data["refresh_token"]
+    secrets.add(entry.data["access_token"], signed_in)
+    assert signed_in != refused
+    assert hass_storage[f"{DOMAIN}.{entry.entry_id}"]["data"] == dict(entry.data)
+
+    # Home Assistant starts again.
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.data["refresh_token"] == signed_in
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get("sensor.owner_example_com_status").state == "valid"

@@ -13,6 +13,8 @@ from homeassistant.config_entries import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.tesla_token.const import DOMAIN
 from emulator import Emulator, Fault, FaultKind, RefreshRotation
@@ -88,6 +90,45 @@ async def test_waits_for_a_running_refresh_of_the_single_use_token(
         200,
         200,
     ]
+
+
+async def test_a_set_up_retry_and_a_reconfigure_spend_the_single_use_token_once(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """Saving while a set-up retry refreshes waits for it, and uses the token it brings."""
+    emulator.state.scenario.refresh_rotation = RefreshRotation.SINGLE_USE
+    entry = await add_entry(hass, emulator)
+    await hass.config_entries.async_unload(entry.entry_id)
+    # The access token expired while Home Assistant was off, and Tesla is down at start.
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, "expires_at": dt_util.utcnow().timestamp() - 60}
+    )
+    emulator.state.set_fault("token", Fault(FaultKind.STATUS, status=503))
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    result = await start_reconfigure(hass, entry)
+    emulator.state.clear_requests()
+    emulator.state.set_fault("token", Fault(FaultKind.DELAY, delay=1))
+
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=5))
+    for _ in range(1000):  # until the retry's request waits at Tesla (took the fault)
+        if not emulator.state.faults.to_list():
+            break
+        await asyncio.sleep(0.01)
+    result = await submit(hass, result, server(emulator))
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    # Two refreshes, one after the other; none with a spent token.
+    assert [r.status for r in emulator.state.requests if r.path.endswith("/token")] == [
+        200,
+        200,
+    ]
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get("sensor.owner_example_com_status").state == "valid"
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
 
 
 async def test_new_token_for_an_entry_that_could_not_set_up(

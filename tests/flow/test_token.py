@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import secrets as random
+from typing import Any
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
 
-from custom_components.tesla_token.const import DEFAULT_OPTIONS
+from custom_components.tesla_token.const import DEFAULT_OPTIONS, DOMAIN
 from emulator import Emulator, Fault, FaultKind, RefreshRotation
 
 from .conftest import Secrets
-from .helpers import CHINA_ACCOUNT, OWNER, account_sub, server, start, submit
+from .helpers import CHINA_ACCOUNT, OWNER, account_sub, add_entry, server, start, submit
 
 
 def token_form(emulator: Emulator, token: str) -> dict[str, object]:
@@ -163,3 +165,35 @@ async def test_china_token(
     assert result["data"]["region"] == "china"
     assert result["data"]["issuer"] == emulator.china_sso
     assert result["title"] == CHINA_ACCOUNT
+
+
+async def test_token_of_an_account_already_set_up_updates_its_entry(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    emulator: Emulator,
+    secrets: Secrets,
+) -> None:
+    """Checking the pasted token spent it: the entry keeps the token it brought."""
+    emulator.state.scenario.refresh_rotation = RefreshRotation.SINGLE_USE
+    entry = await add_entry(hass, emulator)
+    own = entry.data["refresh_token"]
+    pasted = emulator.state.mint_refresh_token(OWNER)
+    secrets.add(pasted)
+    result = await start(hass, "token")
+
+    result = await submit(hass, result, token_form(emulator, pasted))
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "token_updated"
+    await hass.async_block_till_done()
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 1
+    kept = entry.data["refresh_token"]
+    assert kept not in (own, pasted)
+    assert emulator.state.refresh_tokens[kept].active
+    assert entry.data["email"] == OWNER
+    assert hass_storage[f"{DOMAIN}.{entry.entry_id}"]["data"] == dict(entry.data)
+    assert entry.state is ConfigEntryState.LOADED
+    await hass.services.async_call(
+        DOMAIN, "refresh", {"config_entry_id": entry.entry_id}, blocking=True
+    )
+    assert hass.states.get("sensor.owner_example_com_status").state == "valid"
