@@ -100,8 +100,10 @@ async def test_a_set_up_retry_and_a_reconfigure_spend_the_single_use_token_once(
     entry = await add_entry(hass, emulator)
     await hass.config_entries.async_unload(entry.entry_id)
     # The access token expired while Home Assistant was off, and Tesla is down at start.
+    now = dt_util.utcnow().timestamp()
     hass.config_entries.async_update_entry(
-        entry, data={**entry.data, "expires_at": dt_util.utcnow().timestamp() - 60}
+        entry,
+        data={**entry.data, "issued_at": now - 8 * 3600 - 60, "expires_at": now - 60},
     )
     emulator.state.set_fault("token", Fault(FaultKind.STATUS, status=503))
     await hass.config_entries.async_setup(entry.entry_id)
