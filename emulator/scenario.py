@@ -9,6 +9,13 @@ from pathlib import Path
 from typing import Any
 import uuid
 
+from .connections import (
+    HTTP_VERSIONS,
+    TLS_VERSIONS,
+    AcceptedConnections,
+    ConnectionRule,
+    accepted_to_json,
+)
 from .totp import decode_secret
 
 DEFAULT_PASSWORD = "tesla-demo-password"
@@ -124,6 +131,9 @@ class Scenario:
     code_lifetime: int = 120
     transaction_lifetime: int = 600
     legacy_token_lifetime: int = 3888000
+    # The connections (TLS/HTTP version) whose token requests mint tokens the Owner API accepts;
+    # None = any, () = none. Tokens minted over others carry `x-enc` and get 403.
+    accepted_connections: AcceptedConnections = None
 
     def account(self, email: str) -> Account | None:
         """Find an account by email (case-insensitive)."""
@@ -211,6 +221,8 @@ class Scenario:
             value = getattr(self, f.name)
             if f.name == "accounts":
                 result["accounts"] = [account_to_dict(a) for a in value]
+            elif f.name == "accepted_connections":
+                result[f.name] = accepted_to_json(value)
             elif isinstance(value, list):
                 result[f.name] = list(value)
             else:
@@ -310,6 +322,12 @@ _INT_KNOBS = {
     "legacy_token_lifetime": 1,
 }
 
+_ENUM_KNOBS: dict[str, type[StrEnum]] = {
+    "refresh_rotation": RefreshRotation,
+    "captcha": CaptchaMode,
+    "waf": WafMode,
+}
+
 
 def _parse_knob(key: str, value: Any) -> Any:
     if key == "accounts":
@@ -326,19 +344,46 @@ def _parse_knob(key: str, value: Any) -> Any:
         ):
             raise ScenarioError(f"{key}: an integer >= {_INT_KNOBS[key]} is required")
         return value
-    if key == "refresh_rotation":
-        return _enum(RefreshRotation, value, key)
-    if key == "captcha":
-        return _enum(CaptchaMode, value, key)
-    if key == "waf":
-        return _enum(WafMode, value, key)
+    if key in _ENUM_KNOBS:
+        return _enum(_ENUM_KNOBS[key], value, key)
     if key in ("recaptcha", "refresh_returns_refresh_token", "mfa_csrf"):
         return _require_bool(value, key)
+    if key == "accepted_connections":
+        return _parse_accepted(value)
     if key == "redirect_uris":
         return [_require_str(v, "redirect_uris[]") for v in _require_list(value, key)]
     raise ScenarioError(
         f"scenario: unknown key {key!r}"
     )  # pragma: no cover - guarded above
+
+
+def _parse_accepted(value: Any) -> AcceptedConnections:
+    """Validate the `accepted_connections` knob: "any", "none" or a list of rules."""
+    if value == "any":
+        return None
+    if value == "none":
+        return ()
+    if not isinstance(value, list):
+        raise ScenarioError(
+            'accepted_connections: "any", "none" or a list of {"http", "tls"} is required'
+        )
+    rules = []
+    for raw in value:
+        if not isinstance(raw, dict) or not raw or set(raw) - {"http", "tls"}:
+            raise ScenarioError(
+                'accepted_connections[]: an object with "http" and/or "tls" is required'
+            )
+        http, tls = raw.get("http"), raw.get("tls")
+        if http is not None and http not in HTTP_VERSIONS:
+            raise ScenarioError(
+                f"accepted_connections[]: http must be one of {', '.join(HTTP_VERSIONS)}"
+            )
+        if tls is not None and tls not in TLS_VERSIONS:
+            raise ScenarioError(
+                f"accepted_connections[]: tls must be one of {', '.join(TLS_VERSIONS)}"
+            )
+        rules.append(ConnectionRule(http=http, tls=tls))
+    return tuple(rules)
 
 
 def _enum[E: StrEnum](kind: type[E], value: Any, name: str) -> E:
