@@ -6,12 +6,19 @@ each stream becomes one HTTP/1.1 request handed to an aiohttp request handler ov
 transport, whose answer (parsed back with `h11`) goes out on the stream. That transport shows the
 handler the real TLS connection's facts and says "2" for the HTTP version, so the routes see how
 the request truly arrived, and faults behave: a dropped or truncated answer resets the stream.
+
+`hpack` logs every header it codes at DEBUG, cookies and bearer tokens included. Those are the
+emulator's (Tesla's) side of the conversation, not the client's: they are kept out of the log.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Iterator
 import contextlib
+import contextvars
+import functools
+import logging
 import ssl
 from typing import Any, cast
 
@@ -38,6 +45,43 @@ _HOP_BY_HOP = frozenset(
         b"content-length",
     }
 )
+
+
+_HPACK_QUIET = contextvars.ContextVar("emulator_hpack_quiet", default=False)
+
+
+class _QuietHpack(logging.Filter):
+    """Drops hpack's records while `hpack_quiet()` is in force."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep the record unless this context asked for quiet."""
+        return not _HPACK_QUIET.get()
+
+
+_QUIET_FILTER = _QuietHpack()
+for _name in ("hpack.hpack", "hpack.table"):
+    logging.getLogger(_name).addFilter(_QUIET_FILTER)
+
+
+@contextlib.contextmanager
+def hpack_quiet() -> Iterator[None]:
+    """Keep hpack's DEBUG records (header values: cookies, tokens) out of the log in this context."""
+    token = _HPACK_QUIET.set(True)
+    try:
+        yield
+    finally:
+        _HPACK_QUIET.reset(token)
+
+
+def _quiet[**P, R](method: Callable[P, R]) -> Callable[P, R]:
+    """Run `method` under hpack_quiet()."""
+
+    @functools.wraps(method)
+    def quiet(*args: P.args, **kwargs: P.kwargs) -> R:
+        with hpack_quiet():
+            return method(*args, **kwargs)
+
+    return quiet
 
 
 class _StreamTransport(asyncio.Transport):
@@ -212,6 +256,7 @@ class _H2Bridge(asyncio.Protocol):
         self._requests: dict[int, tuple[list[tuple[bytes, bytes]], bytearray]] = {}
         self._streams: dict[int, _StreamTransport] = {}
 
+    @_quiet
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Send the server preface."""
         self._transport = cast("asyncio.Transport", transport)
@@ -237,6 +282,7 @@ class _H2Bridge(asyncio.Protocol):
             return default
         return self._transport.get_extra_info(name, default)
 
+    @_quiet
     def data_received(self, data: bytes) -> None:
         """Feed the HTTP/2 state machine and act on its events."""
         try:
@@ -291,12 +337,14 @@ class _H2Bridge(asyncio.Protocol):
         if data and self._transport is not None and not self._transport.is_closing():
             self._transport.write(data)
 
+    @_quiet
     def send_headers(self, stream_id: int, headers: list[tuple[bytes, bytes]]) -> None:
         """Send the answer's status and headers."""
         with contextlib.suppress(h2.exceptions.ProtocolError):
             self._h2.send_headers(stream_id, headers)
         self._flush()
 
+    @_quiet
     def send_data(self, stream_id: int, data: bytearray) -> bytearray:
         """Send as much of `data` as the windows allow; return the rest."""
         try:
@@ -315,6 +363,7 @@ class _H2Bridge(asyncio.Protocol):
         self._flush()
         return data
 
+    @_quiet
     def end_stream(self, stream_id: int) -> None:
         """The answer is complete."""
         with contextlib.suppress(h2.exceptions.ProtocolError):
@@ -322,6 +371,7 @@ class _H2Bridge(asyncio.Protocol):
         self._streams.pop(stream_id, None)
         self._flush()
 
+    @_quiet
     def reset_stream(self, stream_id: int) -> None:
         """The answer broke off: reset the stream, as a dropped connection would end it."""
         with contextlib.suppress(h2.exceptions.ProtocolError):
