@@ -307,3 +307,21 @@ async def test_plain_and_https_share_one_state(emulator: Emulator) -> None:
 async def sign_in_plain(emulator: Emulator) -> dict[str, Any]:
     async with client(emulator, "plain") as caller:
         return await sign_in_over(emulator, caller)
+
+
+async def test_concurrent_streams_on_one_http2_connection(emulator: Emulator) -> None:
+    await set_knob(emulator, [{"http": "2"}])
+    refresh_token = emulator.state.mint_refresh_token("owner@example.com")
+    # One answer is delayed while the other streams are served on the same connection.
+    emulator.state.set_fault("products", Fault(FaultKind.DELAY, delay=0.5))
+    async with client(emulator, "http2") as caller:
+        refreshed = await asyncio.gather(
+            *(caller.refresh(refresh_token) for _ in range(6))
+        )
+        tokens = [answer.body["access_token"] for answer in refreshed]
+        verdicts = await asyncio.gather(*(caller.products(t) for t in tokens))
+    assert {answer.http_version for answer in refreshed} == {"2"}
+    assert [answer.status for answer in verdicts] == [200] * 6
+    assert len({claims(t)["jti"] for t in tokens}) == 6
+    log = await token_log(emulator)
+    assert [r["connection"] for r in log] == [{"tls": "1.3", "http": "2"}] * 6

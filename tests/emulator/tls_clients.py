@@ -22,7 +22,7 @@ import aiohttp
 import httpx
 
 from emulator import Emulator
-from emulator.https_server import hpack_quiet
+from emulator.hpack_quiet import hpack_quiet
 
 _HTTPCORE_QUIET = contextvars.ContextVar("test_httpcore_quiet", default=False)
 
