@@ -22,7 +22,7 @@ class FaultKind(StrEnum):
     WAF_CHALLENGE = "waf_challenge"  # the JavaScript challenge page
 
 
-# Endpoint names a fault can target; "*" matches every SSO and legacy endpoint.
+# Endpoint names a fault can target; "*" matches every SSO and Owner API endpoint.
 ENDPOINTS = (
     "*",
     "authorize",
@@ -32,6 +32,7 @@ ENDPOINTS = (
     "mfa_backupcodes",
     "token",
     "legacy_token",
+    "products",
 )
 
 

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from . import pages
+from .connections import connection_of
 from .faults import Fault, FaultKind
 from .records import RequestRecord
 from .scenario import WafMode
@@ -103,6 +104,7 @@ async def emulator_middleware(
         return await handler(request)
     state = state_of(request)
     body = await request.read() if request.can_read_body else b""
+    connection = connection_of(request)  # before a dropped connection forgets it
     status = 0
     try:
         response = await _serve(request, handler)
@@ -124,6 +126,7 @@ async def emulator_middleware(
                 time=state.now(),
                 query=tuple(dict.fromkeys(request.query)),
                 form=field_names(body, request.content_type),
+                connection=connection,
             )
         )
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 import secrets
 
+from .connections import Connection
 from .scenario import Region
 
 
@@ -88,11 +89,37 @@ class RefreshRecord:
 
 @dataclass
 class AccessRecord:
-    """An access token the emulator issued (the legacy exchange checks it)."""
+    """An access token the emulator issued (the legacy exchange and the Owner API check it).
+
+    Attributes:
+        connection: what the token request arrived over.
+        accepted: whether the scenario accepted that connection; a refused one's token carries
+            `x-enc` and the Owner API answers it 403.
+    """
 
     email: str
     region: Region
     expires_at: float
+    jti: str = ""
+    grant: str = ""
+    issued_at: float = 0.0
+    connection: Connection | None = None
+    accepted: bool = True
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form, without the token itself."""
+        return {
+            "jti": self.jti,
+            "email": self.email,
+            "region": str(self.region),
+            "grant": self.grant,
+            "issued_at": self.issued_at,
+            "expires_at": self.expires_at,
+            "connection": None
+            if self.connection is None
+            else self.connection.to_dict(),
+            "accepted": self.accepted,
+        }
 
 
 @dataclass
@@ -116,6 +143,7 @@ class RequestRecord:
     time: float
     query: tuple[str, ...] = ()
     form: tuple[str, ...] = ()
+    connection: Connection | None = None
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
@@ -126,4 +154,7 @@ class RequestRecord:
             "time": self.time,
             "query": list(self.query),
             "form": list(self.form),
+            "connection": None
+            if self.connection is None
+            else self.connection.to_dict(),
         }

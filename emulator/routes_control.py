@@ -59,6 +59,13 @@ async def list_requests(request: web.Request) -> web.Response:
     return json_response([r.to_dict() for r in state_of(request).requests])
 
 
+async def list_tokens(request: web.Request) -> web.Response:
+    """GET tokens -> the access tokens issued, in order: who, how, over which connection (never the token)."""
+    return json_response(
+        [r.to_dict() for r in state_of(request).access_tokens.values()]
+    )
+
+
 async def clear_requests(request: web.Request) -> web.Response:
     """DELETE requests -> forget the log."""
     state_of(request).clear_requests()
@@ -166,6 +173,7 @@ def add_to(router: web.UrlDispatcher) -> None:
     router.add_get(f"{p}/mfa/backup_codes", backup_codes)
     router.add_get(f"{p}/requests", list_requests)
     router.add_delete(f"{p}/requests", clear_requests)
+    router.add_get(f"{p}/tokens", list_tokens)
     router.add_get(f"{p}/scenario", get_scenario)
     router.add_put(f"{p}/scenario", put_scenario)
     router.add_patch(f"{p}/scenario", patch_scenario)

@@ -7,6 +7,7 @@ import secrets
 from aiohttp import web
 
 from . import tokens
+from .routes_owner_api import bearer_token
 from .web_util import json_response, read_fields, state_of
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -18,9 +19,7 @@ async def legacy_token(request: web.Request) -> web.Response:
     fields = await read_fields(request)
     if fields is None or fields.get("grant_type") != JWT_BEARER:
         return json_response({"error": "unsupported_grant_type"}, status=400)
-    header = request.headers.get("Authorization", "")
-    access = header[7:].strip() if header.lower().startswith("bearer ") else ""
-    record = state.access_tokens.get(access)
+    record = state.access_tokens.get(bearer_token(request))
     if record is None or record.expires_at < state.now():
         return json_response(
             {"error": "invalid_token", "error_description": "Invalid bearer token."},

@@ -9,6 +9,7 @@ import re
 
 from aiohttp import web
 
+from .connections import connection_of
 from .records import AuthCode
 from .scenario import RefreshRotation, Region
 from .state import State
@@ -125,7 +126,12 @@ class TokenRoutes:
             return _oauth_error("invalid_grant", "The account no longer exists.")
         record.used = True
         body = state.issue_tokens(
-            account, sso_base(origin(request), self.region), record.amr, record.scope
+            account,
+            sso_base(origin(request), self.region),
+            record.amr,
+            record.scope,
+            connection=connection_of(request),
+            grant_type="authorization_code",
         )
         if record.state is not None:
             body["state"] = record.state
@@ -152,12 +158,26 @@ class TokenRoutes:
             )
         scope = fields.get("scope") or record.scope
         issuer = sso_base(origin(request), self.region)
+        connection = connection_of(request)
         if state.scenario.refresh_rotation == RefreshRotation.SINGLE_USE:
             record.active = False
-            body = state.issue_tokens(account, issuer, record.amr, scope)
+            body = state.issue_tokens(
+                account,
+                issuer,
+                record.amr,
+                scope,
+                connection=connection,
+                grant_type="refresh_token",
+            )
         else:
             body = state.issue_tokens(
-                account, issuer, record.amr, scope, refresh_token=token
+                account,
+                issuer,
+                record.amr,
+                scope,
+                refresh_token=token,
+                connection=connection,
+                grant_type="refresh_token",
             )
         if not state.scenario.refresh_returns_refresh_token:
             body.pop("refresh_token")

@@ -9,6 +9,13 @@ from pathlib import Path
 from typing import Any
 import uuid
 
+from .connections import (
+    HTTP_VERSIONS,
+    TLS_VERSIONS,
+    AcceptedConnections,
+    ConnectionRule,
+    accepted_to_json,
+)
 from .totp import decode_secret
 
 DEFAULT_PASSWORD = "tesla-demo-password"
@@ -127,6 +134,9 @@ class Scenario:
     # Seconds Tesla's clock is ahead of the real one (negative: behind); moves the iat/exp/
     # auth_time claims of the tokens it issues, not its own timers or the request log.
     clock_offset_seconds: int = 0
+    # The connections (TLS/HTTP version) whose token requests mint tokens the Owner API accepts;
+    # None = any, () = none. Tokens minted over others carry `x-enc` and get 403.
+    accepted_connections: AcceptedConnections = None
 
     def account(self, email: str) -> Account | None:
         """Find an account by email (case-insensitive)."""
@@ -214,6 +224,8 @@ class Scenario:
             value = getattr(self, f.name)
             if f.name == "accounts":
                 result["accounts"] = [account_to_dict(a) for a in value]
+            elif f.name == "accepted_connections":
+                result[f.name] = accepted_to_json(value)
             elif isinstance(value, list):
                 result[f.name] = list(value)
             else:
@@ -322,6 +334,16 @@ _ENUM_KNOBS: dict[str, type[StrEnum]] = {
 }
 
 
+def _parse_int(key: str, value: Any) -> int:
+    """Validate an integer knob (with its minimum, when it has one)."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ScenarioError(f"{key}: an integer is required")
+    minimum = _INT_KNOBS.get(key)
+    if minimum is not None and value < minimum:
+        raise ScenarioError(f"{key}: an integer >= {minimum} is required")
+    return value
+
+
 def _parse_knob(key: str, value: Any) -> Any:
     if key == "accounts":
         accounts = [account_from_dict(a) for a in _require_list(value, "accounts")]
@@ -329,27 +351,48 @@ def _parse_knob(key: str, value: Any) -> Any:
         if len(set(emails)) != len(emails):
             raise ScenarioError("accounts: emails must be unique")
         return accounts
-    if key in _INT_KNOBS:
-        if (
-            not isinstance(value, int)
-            or isinstance(value, bool)
-            or value < _INT_KNOBS[key]
-        ):
-            raise ScenarioError(f"{key}: an integer >= {_INT_KNOBS[key]} is required")
-        return value
-    if key == "clock_offset_seconds":
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise ScenarioError(f"{key}: an integer is required")
-        return value
+    if key in _INT_KNOBS or key == "clock_offset_seconds":
+        return _parse_int(key, value)
     if key in _ENUM_KNOBS:
         return _enum(_ENUM_KNOBS[key], value, key)
     if key in ("recaptcha", "refresh_returns_refresh_token", "mfa_csrf"):
         return _require_bool(value, key)
+    if key == "accepted_connections":
+        return _parse_accepted(value)
     if key == "redirect_uris":
         return [_require_str(v, "redirect_uris[]") for v in _require_list(value, key)]
     raise ScenarioError(
         f"scenario: unknown key {key!r}"
     )  # pragma: no cover - guarded above
+
+
+def _parse_accepted(value: Any) -> AcceptedConnections:
+    """Validate the `accepted_connections` knob: "any", "none" or a list of rules."""
+    if value == "any":
+        return None
+    if value == "none":
+        return ()
+    if not isinstance(value, list):
+        raise ScenarioError(
+            'accepted_connections: "any", "none" or a list of {"http", "tls"} is required'
+        )
+    rules = []
+    for raw in value:
+        if not isinstance(raw, dict) or not raw or set(raw) - {"http", "tls"}:
+            raise ScenarioError(
+                'accepted_connections[]: an object with "http" and/or "tls" is required'
+            )
+        http, tls = raw.get("http"), raw.get("tls")
+        if http is not None and http not in HTTP_VERSIONS:
+            raise ScenarioError(
+                f"accepted_connections[]: http must be one of {', '.join(HTTP_VERSIONS)}"
+            )
+        if tls is not None and tls not in TLS_VERSIONS:
+            raise ScenarioError(
+                f"accepted_connections[]: tls must be one of {', '.join(TLS_VERSIONS)}"
+            )
+        rules.append(ConnectionRule(http=http, tls=tls))
+    return tuple(rules)
 
 
 def _enum[E: StrEnum](kind: type[E], value: Any, name: str) -> E:

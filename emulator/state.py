@@ -6,8 +6,10 @@ import copy
 import secrets
 import string
 import time
+import uuid
 
 from . import tokens
+from .connections import Connection, accepts
 from .faults import Fault, FaultTable
 from .records import (
     AccessRecord,
@@ -232,15 +234,39 @@ class State:
         scope: str,
         *,
         refresh_token: str | None = None,
+        connection: Connection | None = None,
+        grant_type: str = "",
     ) -> dict[str, object]:
-        """A token response body; mints a refresh token unless one is passed to repeat."""
+        """A token response body; mints a refresh token unless one is passed to repeat.
+
+        The access token carries `x-enc` when the scenario does not accept `connection`, the
+        connection the token request arrived over (None: not over the network, always accepted).
+        """
         now = self.now()
         claimed_now = self.tesla_now()
         lifetime = self.scenario.access_token_lifetime
         grant = tokens.Grant(account, issuer, amr, scope)
-        access = tokens.access_token(self.key, grant, lifetime, claimed_now)
+        accepted = connection is None or accepts(
+            self.scenario.accepted_connections, connection
+        )
+        jti = str(uuid.uuid4())
+        access = tokens.access_token(
+            self.key,
+            grant,
+            lifetime,
+            claimed_now,
+            jti=jti,
+            marker=None if accepted or connection is None else connection.marker(),
+        )
         self.access_tokens[access] = AccessRecord(
-            email=account.email, region=account.region, expires_at=now + lifetime
+            email=account.email,
+            region=account.region,
+            expires_at=now + lifetime,
+            jti=jti,
+            grant=grant_type,
+            issued_at=now,
+            connection=connection,
+            accepted=accepted,
         )
         if refresh_token is None:
             refresh_token = self._new_refresh_token(account, issuer, amr, scope)

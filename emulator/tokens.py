@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 import secrets
 from typing import Any
-import uuid
 
 from . import jwt
 from .scenario import Account, Region
@@ -30,8 +29,19 @@ class Grant:
     scope: str
 
 
-def access_token(key: bytes, grant: Grant, lifetime: int, now: float) -> str:
-    """A v3 Owner API access token (claims as the real ones carry them)."""
+def access_token(
+    key: bytes,
+    grant: Grant,
+    lifetime: int,
+    now: float,
+    *,
+    jti: str,
+    marker: str | None = None,
+) -> str:
+    """A v3 Owner API access token (claims as the real ones carry them).
+
+    `marker` is the `x-enc` claim Tesla adds to tokens minted over a connection it refuses.
+    """
     iat = int(now)
     account = grant.account
     claims: dict[str, Any] = {
@@ -46,8 +56,10 @@ def access_token(key: bytes, grant: Grant, lifetime: int, now: float) -> str:
         "auth_time": iat,
         "ou_code": account.ou_code,
         "locale": account.locale,
-        "jti": str(uuid.uuid4()),
+        "jti": jti,
     }
+    if marker is not None:
+        claims["x-enc"] = marker
     return jwt.encode(claims, key)
 
 

@@ -148,10 +148,17 @@ def main() -> int:
         type=int,
         default=int(os.environ.get("EMULATOR_PORT", "8765")),
     )
+    parser.add_argument(
+        "--emulator-https-port",
+        type=int,
+        default=int(os.environ.get("EMULATOR_HTTPS_PORT", "8766")),
+    )
     parser.add_argument("--config", type=Path, default=REPO / ".develop" / "config")
     args = parser.parse_args()
 
     prepare_config(args.config, args.hass_port)
+    # The emulator's HTTPS port has a CA made at each start; a copy here for curl --cacert.
+    ca_file = args.config.parent / "emulator-ca.pem"
     python = sys.executable
     emulator = subprocess.Popen(  # noqa: S603 - our own module
         [
@@ -162,6 +169,10 @@ def main() -> int:
             "127.0.0.1",
             "--port",
             str(args.emulator_port),
+            "--https-port",
+            str(args.emulator_https_port),
+            "--ca-file",
+            str(ca_file),
         ],
         cwd=REPO,
         stdout=subprocess.DEVNULL,
@@ -185,6 +196,8 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         emulator_url = f"http://127.0.0.1:{args.emulator_port}"
+        emulator_https = f"https://127.0.0.1:{args.emulator_https_port}"
+        control = f"{emulator_url}/__emulator__"
         hass_url = f"http://127.0.0.1:{args.hass_port}"
         wait_for(f"{emulator_url}/__emulator__/requests", 30)
         wait_for(f"{hass_url}/api/onboarding", 300)
@@ -195,6 +208,8 @@ def main() -> int:
 Tesla Token demo is running.
   Home Assistant:   {hass_url}   (user {DEMO_USER!r}, password {DEMO_PASSWORD!r})
   Tesla SSO emulator: {emulator_url}
+                      {emulator_https}   (HTTP/1.1 or HTTP/2, TLS 1.2 or 1.3; its throw-away
+                      CA: {ca_file})
 
 Add the integration: Settings -> Devices & services -> Add integration -> Tesla Token.
 Open "Advanced" and set the Tesla sign-in server to {emulator_url}/oauth2/v3
@@ -202,6 +217,14 @@ Demo accounts (password: tesla-demo-password):
 {accounts}
 Captcha answers and MFA codes: {emulator_url}/__emulator__/captcha/latest and
   {emulator_url}/__emulator__/mfa/code?email=mfa@example.com&device=Phone
+
+Tesla's June 2026 gate: tokens minted over a connection Tesla dislikes get 403 from the Owner API.
+  Which connections it accepts (default "any"; also "none", [{{"tls": "1.2"}}], …):
+    curl -X PATCH -d '{{"accepted_connections": [{{"http": "2"}}]}}' {control}/scenario
+  Which connection minted each access token, and whether the Owner API accepts it:
+    curl {control}/tokens
+  The Owner API check: curl --cacert {ca_file} --http2 -H "Authorization: Bearer …" \
+    {emulator_https}/api/1/products
 
 Press Ctrl-C to stop both.""",
             flush=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -58,6 +59,22 @@ def test_example_scenario_from_the_readme(tmp_path: Path) -> None:
     assert scenario.accounts
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        "any",
+        "none",
+        [{"http": "2"}],
+        [{"tls": "1.2"}, {"http": "2", "tls": "1.3"}, {"tls": "none"}],
+    ],
+)
+def test_accepted_connections_round_trip(value: object) -> None:
+    assert Scenario.default().accepted_connections is None  # "any": today's tests
+    scenario = Scenario.from_dict({"accepted_connections": value})
+    assert scenario.to_dict()["accepted_connections"] == value
+    assert Scenario.from_dict(scenario.to_dict()).to_dict() == scenario.to_dict()
+
+
 def test_minimal_scenario_takes_defaults() -> None:
     scenario = Scenario.from_dict({"accounts": [{"email": "A@B.example"}]})
     account = scenario.account("a@b.example")
@@ -104,6 +121,13 @@ def test_minimal_scenario_takes_defaults() -> None:
         {"redirect_uris": "tesla://auth/callback"},
         {"captcha_length": 0},
         {"lockout_after": True},
+        {"accepted_connections": "some"},
+        {"accepted_connections": [{"http": "3"}]},
+        {"accepted_connections": [{"tls": "1.1"}]},
+        {"accepted_connections": [{}]},
+        {"accepted_connections": [{"http": "2", "alpn": "h2"}]},
+        {"accepted_connections": ["http2"]},
+        {"accepted_connections": {"http": "2"}},
     ],
 )
 def test_invalid_scenarios_are_refused(data: object) -> None:
@@ -132,9 +156,17 @@ def test_totp_matches_rfc_6238() -> None:
 
 def test_command_line() -> None:
     args = parse_args([])
-    assert (args.host, args.port, args.scenario) == ("127.0.0.1", 8765, None)
+    assert (args.host, args.port, args.https_port, args.scenario, args.ca_file) == (
+        "127.0.0.1",
+        8765,
+        0,
+        None,
+        None,
+    )
     args = parse_args(["--host", "localhost", "--port", "0", "--scenario", "s.json"])
     assert (args.host, args.port, args.scenario) == ("localhost", 0, "s.json")
+    args = parse_args(["--https-port", "8766", "--ca-file", "ca.pem"])
+    assert (args.https_port, args.ca_file) == (8766, Path("ca.pem"))
 
 
 def test_command_line_refuses_a_bad_scenario(
@@ -150,13 +182,25 @@ async def test_base_url_only_while_running(socket_enabled: None) -> None:
     server = Emulator()
     with pytest.raises(RuntimeError):
         _ = server.base_url
+    with pytest.raises(RuntimeError):
+        _ = server.https_url
+    with pytest.raises(RuntimeError):
+        _ = server.ca_pem
     await server.start()
     assert server.global_sso == f"{server.base_url}/oauth2/v3"
     assert server.china_sso == f"{server.base_url}/cn/oauth2/v3"
+    assert server.https_url.startswith("https://127.0.0.1:")
+    assert server.https_url != server.base_url.replace("http:", "https:")
+    assert server.ca_pem.startswith("-----BEGIN CERTIFICATE-----")
+    ca_file = server.ca_file
+    assert await asyncio.to_thread(ca_file.read_text) == server.ca_pem
     await server.stop()
     await server.stop()
+    assert not await asyncio.to_thread(ca_file.exists)  # the throw-away CA is gone
     with pytest.raises(RuntimeError):
         _ = server.base_url
+    with pytest.raises(RuntimeError):
+        _ = server.ca_file
 
 
 def test_reprs_never_show_secrets() -> None:
