@@ -49,6 +49,7 @@ from .flow_input import (
     MfaCodeKind,
     ServerChoice,
     compact_token,
+    input_too_long,
     parse_mfa_code,
 )
 from .flow_schemas import (
@@ -225,11 +226,15 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
         """Show the captcha image; a wrong answer brings a new one."""
         error: StepError | None = None
         if user_input is not None:
-            step = await attempt(
-                self._running_login.submit_credentials(
-                    self._email, self._password, user_input[CONF_CAPTCHA].strip()
-                )
+            step: LoginStep | StepError | None = input_too_long(
+                user_input, CONF_CAPTCHA
             )
+            if step is None:
+                step = await attempt(
+                    self._running_login.submit_credentials(
+                        self._email, self._password, user_input[CONF_CAPTCHA].strip()
+                    )
+                )
             if not isinstance(step, StepError) or step.field != CONF_CAPTCHA:
                 return await self._async_next_login_step(step)
             error = step
@@ -423,6 +428,8 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
             self._server = server
             self._browser = None
             return AUTH_LINK_CHANGED
+        if too_long := input_too_long(user_input, CONF_CALLBACK_URL):
+            return too_long
         authorized = self._browser.parse_callback(user_input.get(CONF_CALLBACK_URL, ""))
         return await self._browser.fetch_tokens(
             async_get_clientsession(self.hass), authorized, timeout=REQUEST_TIMEOUT
@@ -461,6 +468,8 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
             TeslaSsoError: see the SSO client.
         """
         self._server = ServerChoice.from_input(user_input)
+        if too_long := input_too_long(user_input, CONF_REFRESH_TOKEN):
+            return too_long
         if token_kind(refresh_token) in _LEGACY_KINDS:
             return LEGACY_TOKEN
         return await refresh_tokens(
