@@ -21,10 +21,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_PASSWORD
 from homeassistant.core import callback
-from homeassistant.helpers.aiohttp_client import (
-    async_create_clientsession,
-    async_get_clientsession,
-)
+from homeassistant.helpers.aiohttp_client import async_create_clientsession
 import voluptuous as vol
 
 from .const import (
@@ -84,6 +81,7 @@ from .sso import (
     refresh_tokens,
     token_kind,
 )
+from .token_session import async_token_session
 
 # Tokens of the retired v2 era: Tesla no longer refreshes them.
 _LEGACY_KINDS: Final = frozenset({TokenKind.V2, TokenKind.LEGACY_EXCHANGED})
@@ -432,7 +430,7 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
             return too_long
         authorized = self._browser.parse_callback(user_input.get(CONF_CALLBACK_URL, ""))
         return await self._browser.fetch_tokens(
-            async_get_clientsession(self.hass), authorized, timeout=REQUEST_TIMEOUT
+            async_token_session(self.hass), authorized, timeout=REQUEST_TIMEOUT
         )
 
     # --- Existing refresh token -----------------------------------------------------------
@@ -473,7 +471,7 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
         if token_kind(refresh_token) in _LEGACY_KINDS:
             return LEGACY_TOKEN
         return await refresh_tokens(
-            async_get_clientsession(self.hass),
+            async_token_session(self.hass),
             self._server.base,
             refresh_token,
             trusted_base=self._server.base,
