@@ -8,6 +8,18 @@ No message or attribute ever holds a secret (password, token, code, verifier, ca
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
+
+def logged_error_name(name: str | None, known: Collection[str]) -> str:
+    """A server's error name as messages and logs may show it: a known one, else "unknown".
+
+    The name is the server's text: it could be anything, even a secret it echoes back.
+    """
+    if name is None:
+        return "no error name"
+    return name if name in known else "unknown"
+
 
 class TeslaSsoError(Exception):
     """Base class of every error the SSO client raises."""

@@ -21,6 +21,7 @@ from .errors import (
     MfaTooManyAttempts,
     TeslaSsoError,
     UnexpectedResponse,
+    logged_error_name,
 )
 from .pages import (
     PageKind,
@@ -278,7 +279,7 @@ class LoginSession:
         body = response.json_object()
         if (code := _error_code(body)) is not None:
             raise _MFA_ERRORS.get(code, UnexpectedResponse)(
-                f"MFA verification failed: {code}"
+                f"MFA verification failed: {logged_error_name(code, _MFA_ERRORS)}"
             )
         data = _data_object(body, "MFA verification")
         if data.get("valid") is not True or data.get("approved") is not True:
@@ -300,7 +301,7 @@ class LoginSession:
         body = response.json_object()
         if (code := _error_code(body)) is not None:
             raise _BACKUP_ERRORS.get(code, UnexpectedResponse)(
-                f"Backup code check failed: {code}"
+                f"Backup code check failed: {logged_error_name(code, _BACKUP_ERRORS)}"
             )
         data = _data_object(body, "backup code")
         if data.get("valid") is True:

@@ -17,6 +17,7 @@ from .errors import (
     LoginRequired,
     StateMismatch,
     UnexpectedResponse,
+    logged_error_name,
 )
 from .steps import Authorized
 from .tokens import TokenSet, decode_jwt_claims, number_claim, usable_seconds
@@ -25,6 +26,19 @@ from .urls import origin_of, trusted_issuer, validate_sso_base
 
 _LOGGER = logging.getLogger(__name__)
 _REFRESH_REFUSALS = frozenset({"login_required", "invalid_grant"})
+# The token endpoint's error names that may show in messages and logs (RFC 6749 5.2, OpenID
+# Connect); any other text stays out of them.
+_KNOWN_ERRORS = _REFRESH_REFUSALS | {
+    "invalid_request",
+    "invalid_client",
+    "unauthorized_client",
+    "unsupported_grant_type",
+    "invalid_scope",
+    "interaction_required",
+    "consent_required",
+    "server_error",
+    "temporarily_unavailable",
+}
 
 
 def _error_name(response: HttpResponse) -> str | None:
@@ -147,7 +161,8 @@ async def exchange_code(
         if error == "invalid_grant":
             raise AuthorizationCodeInvalid
         raise UnexpectedResponse(
-            f"The token endpoint refused the code (HTTP {response.status}, {error or 'no error name'})"
+            f"The token endpoint refused the code (HTTP {response.status}, "
+            f"{logged_error_name(error, _KNOWN_ERRORS)})"
         )
     if response.status != 200:
         raise UnexpectedResponse(f"The token endpoint answered HTTP {response.status}")
@@ -207,10 +222,15 @@ async def refresh_tokens(
     if response.status in (400, 401):
         error = _error_name(response)
         if response.status == 401 or error in _REFRESH_REFUSALS:
-            _LOGGER.debug("Refresh refused by %s (%s)", checked_issuer, error)
+            _LOGGER.debug(
+                "Refresh refused by %s (%s)",
+                checked_issuer,
+                logged_error_name(error, _KNOWN_ERRORS),
+            )
             raise LoginRequired
         raise UnexpectedResponse(
-            f"The token endpoint refused the refresh (HTTP 400, {error or 'no error name'})"
+            "The token endpoint refused the refresh (HTTP 400, "
+            f"{logged_error_name(error, _KNOWN_ERRORS)})"
         )
     if response.status != 200:
         raise UnexpectedResponse(f"The token endpoint answered HTTP {response.status}")
