@@ -253,6 +253,7 @@ HOSTILE_ERROR_NAMES = [
     "<script>alert(1)</script>",
     "invalid_grant\nERROR forged log line",
     make_jwt({"sub": "echoed-secret"}),
+    "ERR_PASSCODE_123456",
 ]
 
 
