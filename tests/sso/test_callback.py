@@ -137,9 +137,11 @@ def test_error_callback_names_the_error() -> None:
         )
     assert err.value.error == "login_cancelled"
     assert "login_cancelled" in str(err.value)
-    with pytest.raises(CallbackError) as err:
-        login.parse_callback("tesla://auth/callback?error=%3Cscript%3E")
-    assert err.value.error == "unknown"
+    for echoed in ("%3Cscript%3E", "123456", "eyJhbGciOiJSUzI1NiJ9", "a" * 65):
+        with pytest.raises(CallbackError) as err:
+            login.parse_callback(f"tesla://auth/callback?error={echoed}")
+        assert err.value.error == "unknown"
+        assert echoed not in str(err.value)
 
 
 MEBIBYTE = 1024 * 1024

@@ -7,14 +7,16 @@ import string
 from urllib.parse import parse_qs
 
 from .const import LEGACY_REDIRECT_URI, REDIRECT_URI
-from .errors import CallbackError, InvalidCallbackUrl, StateMismatch
+from .errors import CallbackError, InvalidCallbackUrl, StateMismatch, logged_error_name
 from .steps import Authorized
 from .urls import trusted_issuer
 
 _LETTERS = frozenset(string.ascii_letters)
 _SCHEME_CHARS = _LETTERS | frozenset(string.digits + "+.-")
 _URL_REST = re.compile(r"[^\s'\"<>`]+")  # matched at one position only: linear
-_ERROR_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+# OAuth error names are lower-case words joined by "_" (login_cancelled, access_denied); a
+# code, passcode or token has digits or capitals, so it never passes for one.
+_ERROR_NAME = re.compile(r"(?=.{1,64}$)[a-z]+(?:_[a-z]+)*")
 _TRAILING_PUNCTUATION = ".,;)"
 _LINE_BREAK_RUN = re.compile(r"[\r\n]+")
 
@@ -136,7 +138,7 @@ def parse_callback(
     params = parse_qs(query, keep_blank_values=True)
     error = _single(params, "error")
     if error is not None:
-        raise CallbackError(error if _ERROR_NAME.fullmatch(error) else "unknown")
+        raise CallbackError(logged_error_name(error, (), _ERROR_NAME))
     code = _single(params, "code")
     if not code:
         raise InvalidCallbackUrl("The callback has no code")
