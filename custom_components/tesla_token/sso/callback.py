@@ -30,15 +30,14 @@ def _join_wrapped_lines(pasted: str) -> str:
     lines = _LINE_BREAK_RUN.split(pasted)
     if len(lines) == 1:
         return pasted
-    last = len(lines) - 1
+    first, *middle, last = lines
+    # Only the blanks that touch a break go: the ends of the whole text keep theirs.
     return "".join(
-        line.rstrip(" \t")
-        if index == 0
-        else line.lstrip(" \t")
-        if index == last
-        # A middle line loses its blanks on both ends.
-        else line.strip(" \t")
-        for index, line in enumerate(lines)
+        [
+            first.rstrip(" \t"),
+            *(line.strip(" \t") for line in middle),
+            last.lstrip(" \t"),
+        ]
     )
 
 
