@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+import contextlib
 import gc
 import json
 import math
@@ -27,6 +28,7 @@ import aiohttp
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
     MockConfigEntry,
@@ -48,7 +50,11 @@ from custom_components.tesla_token.refresh_schedule import refresh_due_at
 from custom_components.tesla_token.sso import (
     CLIENT_ID,
     SCOPE,
+    SSO_BASES,
+    BrowserLogin,
+    InvalidCallbackUrl,
     Region,
+    StateMismatch,
     TokenSet,
     refresh_tokens,
 )
@@ -60,6 +66,11 @@ ENTRY_COUNTS = (1, 10, 100)
 WEEK_SECONDS = 7 * 24 * 3600
 WEEK_STEP_SECONDS = 5 * 60
 WEEK_START = "2026-03-02 08:00:00+00:00"
+FLOWS = "/api/config/config_entries/flow"
+PASTE_RUNS = 10
+PASTE_BYTES = 4 * 1024 * 1024
+# What the console shows, before the megabytes of blanks of a runaway paste.
+PASTED = "Failed to launch 'tesla://auth/callback?code=c0de&state=s1'"
 
 
 def account_email(number: int) -> str:
@@ -296,3 +307,52 @@ async def test_a_week(
         "other_requests": len(served) - len(token_requests),
         "step_minutes": WEEK_STEP_SECONDS // 60,
     }
+
+
+# --- f. Refusing an over-long paste ----------------------------------------------------------
+
+
+async def test_refusing_a_long_paste(
+    hass: HomeAssistant,
+    hass_client: Any,
+    quiet_loop: None,
+    results: dict[str, Any],
+) -> None:
+    """A 4 MB paste posted to the browser and token steps as the frontend posts it.
+
+    Timed from sending the request to Home Assistant's REST API to holding the form with the
+    error; nothing is sent to Tesla. Also: the SSO client reading such a paste itself.
+    """
+    if not await async_setup_component(hass, "config", {}):
+        raise RuntimeError("Home Assistant's config API did not set up")
+    client = await hass_client()
+    figures: dict[str, Any] = {"runs": PASTE_RUNS, "bytes": PASTE_BYTES}
+    for method, field in (("browser", "callback_url"), ("token", "refresh_token")):
+        response = await client.post(FLOWS, json={"handler": DOMAIN})
+        flow_id = (await response.json())["flow_id"]
+        await client.post(f"{FLOWS}/{flow_id}", json={"next_step_id": method})
+        body = json.dumps({field: PASTED + " " * PASTE_BYTES, "region": "global"})
+        timings = []
+        for run in range(PASTE_RUNS + 2):  # 2 warm-up rounds
+            start = time.perf_counter()
+            response = await client.post(
+                f"{FLOWS}/{flow_id}",
+                data=body,
+                headers={"Content-Type": "application/json"},
+            )
+            form = await response.json()
+            if run >= 2:
+                timings.append(time.perf_counter() - start)
+            if form.get("errors") != {field: "input_too_long"}:
+                raise RuntimeError(f"the {method} step did not refuse: {form}")
+        figures[f"{method}_median_ms"] = statistics.median(timings) * 1000
+
+    login = BrowserLogin(SSO_BASES[Region.GLOBAL])
+    timings = []
+    for text in (PASTED + " " * PASTE_BYTES, "a" * PASTE_BYTES) * PASTE_RUNS:
+        start = time.perf_counter()
+        with contextlib.suppress(InvalidCallbackUrl, StateMismatch):
+            login.parse_callback(text)
+        timings.append(time.perf_counter() - start)
+    figures["parse_median_ms"] = statistics.median(timings) * 1000
+    results["long_paste"] = figures

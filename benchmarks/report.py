@@ -182,6 +182,31 @@ def week_table(week: dict[str, Any]) -> str:
     )
 
 
+def paste_table(paste: dict[str, Any]) -> str:
+    """6. Refusing an over-long paste."""
+    size = f"{paste['bytes'] / 1024 / 1024:g} MB"
+    return table(
+        ["what", "pasted", "median"],
+        [
+            [
+                "browser step refuses the callback field (REST API round trip)",
+                size,
+                _ms(paste["browser_median_ms"]),
+            ],
+            [
+                "token step refuses the refresh token field (REST API round trip)",
+                size,
+                _ms(paste["token_median_ms"]),
+            ],
+            [
+                "SSO client reads the paste itself, without the cap",
+                size,
+                _ms(paste["parse_median_ms"]),
+            ],
+        ],
+    )
+
+
 def summary(figures: Figures) -> str:
     """All tables, for the terminal."""
     home_assistant = figures.home_assistant
@@ -201,6 +226,9 @@ def summary(figures: Figures) -> str:
             + import_table(figures.imports),
             "5. Requests over a simulated week, one account\n"
             + week_table(home_assistant["week"]),
+            f"6. Refusing an over-long paste, median of "
+            f"{home_assistant['long_paste']['runs']} runs\n"
+            + paste_table(home_assistant["long_paste"]),
         ]
     )
 
@@ -234,15 +262,17 @@ def document(figures: Figures) -> str:
         own_modules=figures.imports.own_modules,
         week=week_table(week),
         step=week["step_minutes"],
+        paste=paste_table(home_assistant["long_paste"]),
+        paste_runs=home_assistant["long_paste"]["runs"],
     )
 
 
 _DOCUMENT = """# Benchmarks
 
 Figures, not tests: what a sign-in costs in requests and time next to TeslaPy 1.5.0, what a
-refresh costs on top of the HTTP request itself, what the integration costs Home Assistant, and
-how many requests an account makes in a week. Everything runs against the local Tesla SSO
-emulator (`emulator/`) on 127.0.0.1; nothing talks to Tesla.
+refresh costs on top of the HTTP request itself, what the integration costs Home Assistant, how
+many requests an account makes in a week, and how fast an over-long paste is refused. Everything
+runs against the local Tesla SSO emulator (`emulator/`) on 127.0.0.1; nothing talks to Tesla.
 
 These figures come from one run of `scripts/bench` ({seconds} s) on:
 
@@ -257,7 +287,7 @@ scripts/bench --no-write     # print the tables only
 ```
 
 `scripts/bench` runs `scripts/setup` (so a fresh clone works), then `python -m benchmarks`, which
-prints the tables and writes this file. The measurements inside Home Assistant (sections 3 to 5)
+prints the tables and writes this file. The measurements inside Home Assistant (sections 3 to 6)
 run as a pytest session of `benchmarks/ha_session.py` under pytest-homeassistant-custom-component,
 which gives each one a fresh `HomeAssistant` instance and lets sockets reach 127.0.0.1 only.
 Times depend on the machine; the request counts do not. Expect the times to move by 10 to 20 %
@@ -338,4 +368,17 @@ without a gap: refresh exactly at expiry. The integration refreshes at 75 % of t
 instead, leaving a quarter of it to retry when Tesla is unreachable, so its schedule asks for one
 refresh every 6 hours: the schedule minimum. The token requests equal that minimum, and there are
 no other requests: the integration never polls.
+
+## 6. Refusing an over-long paste
+
+{paste}
+
+Home Assistant's API takes requests of up to 16 MB, so a field can receive far more than a person
+means to paste. Each of the first two rows posts the console line of a callback followed by 4 MB
+of blanks to the config flow over Home Assistant's REST API, as the frontend does, and times the
+round trip until the form comes back with the "too long" error on that field (median of
+{paste_runs}, after two warm-up rounds); nothing is sent to Tesla. The figure includes Home
+Assistant decoding the 4 MB JSON request. The third row is the SSO client reading such a paste
+(and 4 MB of letters) itself, as it would without the field's cap: its scan is linear, where the
+former regular expressions took about 20 s of the event loop for 64 kB of blanks.
 """

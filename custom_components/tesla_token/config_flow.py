@@ -19,10 +19,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_PASSWORD
 from homeassistant.core import callback
-from homeassistant.helpers.aiohttp_client import (
-    async_create_clientsession,
-    async_get_clientsession,
-)
+from homeassistant.helpers.aiohttp_client import async_create_clientsession
 import voluptuous as vol
 
 from .const import (
@@ -46,6 +43,7 @@ from .flow_input import (
     MfaCodeKind,
     ServerChoice,
     compact_token,
+    input_too_long,
     parse_mfa_code,
 )
 from .flow_schemas import (
@@ -82,6 +80,7 @@ from .sso import (
     refresh_tokens,
     token_kind,
 )
+from .token_session import async_token_session
 from .token_store import token_store
 
 # Tokens of the retired v2 era: Tesla no longer refreshes them.
@@ -227,11 +226,15 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
         """Show the captcha image; a wrong answer brings a new one."""
         error: StepError | None = None
         if user_input is not None:
-            step = await attempt(
-                self._running_login.submit_credentials(
-                    self._email, self._password, user_input[CONF_CAPTCHA].strip()
-                )
+            step: LoginStep | StepError | None = input_too_long(
+                user_input, CONF_CAPTCHA
             )
+            if step is None:
+                step = await attempt(
+                    self._running_login.submit_credentials(
+                        self._email, self._password, user_input[CONF_CAPTCHA].strip()
+                    )
+                )
             if not isinstance(step, StepError) or step.field != CONF_CAPTCHA:
                 return await self._async_next_login_step(step)
             error = step
@@ -428,9 +431,11 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
             self._server = server
             self._browser = None
             return AUTH_LINK_CHANGED
+        if too_long := input_too_long(user_input, CONF_CALLBACK_URL):
+            return too_long
         authorized = self._browser.parse_callback(user_input.get(CONF_CALLBACK_URL, ""))
         return await self._browser.fetch_tokens(
-            async_get_clientsession(self.hass), authorized, timeout=REQUEST_TIMEOUT
+            async_token_session(self.hass), authorized, timeout=REQUEST_TIMEOUT
         )
 
     # --- Existing refresh token -----------------------------------------------------------
@@ -468,10 +473,12 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
             TeslaSsoError: see the SSO client.
         """
         self._server = ServerChoice.from_input(user_input)
+        if too_long := input_too_long(user_input, CONF_REFRESH_TOKEN):
+            return too_long
         if token_kind(refresh_token) in _LEGACY_KINDS:
             return LEGACY_TOKEN
         return await refresh_tokens(
-            async_get_clientsession(self.hass),
+            async_token_session(self.hass),
             self._server.base,
             refresh_token,
             trusted_base=self._server.base,

@@ -14,7 +14,6 @@ from typing import Any, Final, override
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -71,6 +70,7 @@ from .sso import (
     refresh_tokens,
     token_kind,
 )
+from .token_session import async_token_session
 from .token_store import token_store
 
 type TeslaTokenConfigEntry = ConfigEntry[TeslaTokenCoordinator]
@@ -156,7 +156,7 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
             update_interval=None,
             always_update=False,
         )
-        self._session = async_get_clientsession(hass)
+        self._session = async_token_session(hass)
         self._token_store = token_store(hass, entry.entry_id)
         # The entry's lock, not this coordinator's: flows and the next set-up attempt share it.
         self._lock = self._token_store.lock

@@ -168,7 +168,7 @@ async def test_unexpected_error_is_logged(
     await closed.close()  # a session that can no longer send anything
     result = await start(hass, "token")
     with patch(
-        "custom_components.tesla_token.config_flow.async_get_clientsession",
+        "custom_components.tesla_token.config_flow.async_token_session",
         return_value=closed,
     ):
         result = await submit(

@@ -6,13 +6,16 @@ loudly (UnexpectedResponse naming what is missing) instead of guessing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+import inspect
 import json
 from typing import Any
 
 from aiohttp import web
 
-type Answer = Callable[[web.Request], web.Response]
+type Answer = Callable[
+    [web.Request], web.StreamResponse | Awaitable[web.StreamResponse]
+]
 
 SIGN_IN_PAGE = """<html><body><form method="post" id="form">
 <input type="hidden" name="_csrf" value="c1" />
@@ -45,16 +48,21 @@ class OddServer:
     def __init__(self) -> None:
         self.answers: dict[tuple[str, str], Answer] = {}
         self.requests: list[tuple[str, str]] = []
+        self.bodies: list[bytes] = []  # the body of each request, in order
         self._runner: web.AppRunner | None = None
         self.base_url = ""
 
     def on(self, method: str, path: str, answer: Answer) -> None:
         self.answers[(method, path)] = answer
 
-    async def _handle(self, request: web.Request) -> web.Response:
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
         self.requests.append((request.method, request.path))
+        self.bodies.append(await request.read())
         answer = self.answers.get((request.method, request.path))
-        return answer(request) if answer else web.Response(status=404)
+        if answer is None:
+            return web.Response(status=404)
+        response = answer(request)
+        return await response if inspect.isawaitable(response) else response
 
     async def start(self) -> None:
         app = web.Application()

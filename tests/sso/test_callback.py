@@ -137,6 +137,52 @@ def test_error_callback_names_the_error() -> None:
         )
     assert err.value.error == "login_cancelled"
     assert "login_cancelled" in str(err.value)
-    with pytest.raises(CallbackError) as err:
-        login.parse_callback("tesla://auth/callback?error=%3Cscript%3E")
-    assert err.value.error == "unknown"
+    for echoed in ("%3Cscript%3E", "123456", "eyJhbGciOiJSUzI1NiJ9", "a" * 65):
+        with pytest.raises(CallbackError) as err:
+            login.parse_callback(f"tesla://auth/callback?error={echoed}")
+        assert err.value.error == "unknown"
+        assert echoed not in str(err.value)
+
+
+MEBIBYTE = 1024 * 1024
+
+
+@pytest.mark.timeout(60)  # the quadratic scan took hours on this much text
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{callback}" + " " * MEBIBYTE,
+        "{callback}" + "\t " * (MEBIBYTE // 2) + ".",
+        " " * MEBIBYTE + "x:\n{callback}",
+        "a" * MEBIBYTE + " {callback}",
+        "Failed" + "x1+" * (MEBIBYTE // 3) + " '{callback}'",
+    ],
+    ids=[
+        "blanks-after",
+        "tabs-after",
+        "blanks-before",
+        "letters-before",
+        "scheme-like",
+    ],
+)
+def test_a_megabyte_around_the_callback_is_read_in_linear_time(
+    template: str,
+) -> None:
+    """Long runs of blanks or letters: once quadratic (a 64 kB paste blocked the loop 20 s)."""
+    login = BrowserLogin(GLOBAL)
+    callback = (
+        f"tesla://auth/callback?code=abc123&state={_state(login)}&issuer={ISSUER}"
+    )
+    authorized = login.parse_callback(template.format(callback=callback))
+    assert authorized.code == "abc123"
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    "text",
+    [" " * MEBIBYTE, "a" * MEBIBYTE, "a:/" * MEBIBYTE, "1://" * (MEBIBYTE // 4)],
+    ids=["blanks", "letters", "almost-schemes", "schemes-without-a-letter"],
+)
+def test_a_megabyte_without_a_url_is_refused_in_linear_time(text: str) -> None:
+    with pytest.raises(InvalidCallbackUrl):
+        BrowserLogin(GLOBAL).parse_callback(text)

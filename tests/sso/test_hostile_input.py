@@ -18,11 +18,13 @@ from yarl import URL
 
 from custom_components.tesla_token.sso import (
     SSO_BASES,
+    Authorized,
     BrowserLogin,
     CaptchaRequired,
     InvalidCallbackUrl,
     InvalidServerUrl,
     InvalidToken,
+    LoginRequired,
     LoginSession,
     Region,
     TokenKind,
@@ -34,7 +36,7 @@ from custom_components.tesla_token.sso import (
 )
 
 from .jwts import make_jwt
-from .odd_server import OddServer, html, redirect
+from .odd_server import MFA_PAGE, SIGN_IN_PAGE, OddServer, html, json_answer, redirect
 
 GLOBAL = SSO_BASES[Region.GLOBAL]
 MALFORMED_HOSTS = [
@@ -256,3 +258,84 @@ async def test_an_empty_subject_is_unexpected(
         await refresh_tokens(
             plain_http, odd_server.sso, "rt", trusted_base=odd_server.sso
         )
+
+
+# What a server might put where an error name belongs: markup, a line break that forges a log
+# line, or a secret it echoes back.
+HOSTILE_ERROR_NAMES = [
+    "<script>alert(1)</script>",
+    "invalid_grant\nERROR forged log line",
+    make_jwt({"sub": "echoed-secret"}),
+    "ERR_PASSCODE_123456",
+]
+
+
+@pytest.mark.parametrize("name", HOSTILE_ERROR_NAMES)
+@pytest.mark.parametrize("status", [400, 401])
+async def test_a_token_error_name_from_the_server_stays_out_of_messages_and_logs(
+    odd_server: OddServer,
+    plain_http: aiohttp.ClientSession,
+    caplog: pytest.LogCaptureFixture,
+    name: str,
+    status: int,
+) -> None:
+    caplog.set_level("DEBUG")
+    odd_server.on(
+        "POST", "/oauth2/v3/token", json_answer({"error": name}, status=status)
+    )
+    with pytest.raises((UnexpectedResponse, LoginRequired)) as err:
+        await refresh_tokens(
+            plain_http, odd_server.sso, "rt", trusted_base=odd_server.sso
+        )
+    login = BrowserLogin(odd_server.sso)
+    with pytest.raises(UnexpectedResponse) as exchange_err:
+        await login.fetch_tokens(
+            plain_http, Authorized(code="c0de", issuer=odd_server.sso)
+        )
+    for text in (str(err.value), str(exchange_err.value), caplog.text):
+        assert name not in text
+    if status == 400:  # refused with an unknown name: "unknown" is what is said
+        assert "unknown" in str(err.value)
+
+
+async def test_a_known_token_error_name_is_named(
+    odd_server: OddServer, plain_http: aiohttp.ClientSession
+) -> None:
+    odd_server.on(
+        "POST",
+        "/oauth2/v3/token",
+        json_answer({"error": "unsupported_grant_type"}, status=400),
+    )
+    with pytest.raises(UnexpectedResponse, match="unsupported_grant_type"):
+        await refresh_tokens(
+            plain_http, odd_server.sso, "rt", trusted_base=odd_server.sso
+        )
+
+
+@pytest.mark.parametrize("name", HOSTILE_ERROR_NAMES)
+async def test_an_mfa_error_code_from_the_server_stays_out_of_messages(
+    odd_server: OddServer, plain_http: aiohttp.ClientSession, name: str
+) -> None:
+    odd_server.on("GET", "/oauth2/v3/authorize", html(SIGN_IN_PAGE))
+    odd_server.on("POST", "/oauth2/v3/authorize", html(MFA_PAGE))
+    odd_server.on(
+        "GET",
+        "/oauth2/v3/authorize/mfa/factors",
+        json_answer({"data": [{"id": "f1", "name": "Phone"}]}),
+    )
+    for path in ("verify", "backupcodes/attempt"):
+        odd_server.on(
+            "POST",
+            f"/oauth2/v3/authorize/mfa/{path}",
+            json_answer({"error": {"code": name}}),
+        )
+    login = LoginSession(plain_http, odd_server.sso)
+    assert await login.start("owner@example.com") is None
+    await login.submit_credentials("owner@example.com", "tesla-demo-password")
+    with pytest.raises(UnexpectedResponse) as passcode_err:
+        await login.verify_passcode("f1", "123456")
+    with pytest.raises(UnexpectedResponse) as backup_err:
+        await login.verify_backup_code("abcde1234")
+    for err in (passcode_err, backup_err):
+        assert name not in str(err.value)
+        assert "unknown" in str(err.value)

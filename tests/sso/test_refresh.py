@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import aiohttp
+from aiohttp import web
 import pytest
 
 from custom_components.tesla_token.sso import (
@@ -17,6 +20,8 @@ from custom_components.tesla_token.sso import (
 from emulator import Emulator, RefreshRotation
 
 from .conftest import served
+from .jwts import make_jwt
+from .odd_server import OddServer
 
 
 async def test_refresh_reuse(http: aiohttp.ClientSession, emulator: Emulator) -> None:
@@ -138,3 +143,33 @@ async def test_untrusted_issuers_get_no_request(
             trusted_base=SSO_BASES[Region.GLOBAL],
         )
     assert emulator.state.requests == []
+
+
+async def test_a_rotated_token_is_kept_when_the_access_token_names_no_trusted_issuer(
+    odd_server: OddServer, plain_http: aiohttp.ClientSession
+) -> None:
+    """Tesla spent the old single-use token: the new one is kept, the next refresh goes there."""
+    fleet = "https://fleet-auth.prd.vn.cloud.tesla.com/oauth2/v3/nts"
+    rotated = iter(["rt-second", "rt-third"])
+    odd_server.on(
+        "POST",
+        "/oauth2/v3/token",
+        lambda _: web.json_response(
+            {
+                "access_token": make_jwt({"iss": fleet, "sub": "u1", "exp": 2e9}),
+                "refresh_token": next(rotated),
+            }
+        ),
+    )
+    tokens = await refresh_tokens(
+        plain_http, odd_server.sso, "rt-first", trusted_base=odd_server.sso
+    )
+    assert (tokens.refresh_token, tokens.issuer) == ("rt-second", odd_server.sso)
+
+    again = await refresh_tokens(
+        plain_http, tokens.issuer, tokens.refresh_token, trusted_base=odd_server.sso
+    )
+    assert again.refresh_token == "rt-third"
+    assert odd_server.requests == [("POST", "/oauth2/v3/token")] * 2
+    sent = [json.loads(body)["refresh_token"] for body in odd_server.bodies]
+    assert sent == ["rt-first", "rt-second"]

@@ -3,17 +3,69 @@
 from __future__ import annotations
 
 import re
+import string
 from urllib.parse import parse_qs
 
 from .const import LEGACY_REDIRECT_URI, REDIRECT_URI
-from .errors import CallbackError, InvalidCallbackUrl, StateMismatch
+from .errors import CallbackError, InvalidCallbackUrl, StateMismatch, logged_error_name
 from .steps import Authorized
 from .urls import trusted_issuer
 
-_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s'\"<>`]+")
-_ERROR_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+_LETTERS = frozenset(string.ascii_letters)
+_SCHEME_CHARS = _LETTERS | frozenset(string.digits + "+.-")
+_URL_REST = re.compile(r"[^\s'\"<>`]+")  # matched at one position only: linear
+# OAuth error names are lower-case words joined by "_" (login_cancelled, access_denied); a
+# code, passcode or token has digits or capitals, so it never passes for one.
+_ERROR_NAME = re.compile(r"(?=.{1,64}$)[a-z]+(?:_[a-z]+)*")
 _TRAILING_PUNCTUATION = ".,;)"
-_LINE_BREAKS = re.compile(r"[ \t]*[\r\n]+[ \t]*")
+_LINE_BREAK_RUN = re.compile(r"[\r\n]+")
+
+
+def _join_wrapped_lines(pasted: str) -> str:
+    """Drop line breaks and the blanks around them (copying a wrapped line adds them).
+
+    Linear in the length of the text: a regular expression with blanks on both sides of the
+    break backtracks quadratically over a long run of blanks.
+    """
+    lines = _LINE_BREAK_RUN.split(pasted)
+    if len(lines) == 1:
+        return pasted
+    first, *middle, last = lines
+    # Only the blanks that touch a break go: the ends of the whole text keep theirs.
+    return "".join(
+        [
+            first.rstrip(" \t"),
+            *(line.strip(" \t") for line in middle),
+            last.lstrip(" \t"),
+        ]
+    )
+
+
+def _scheme_start(text: str, colon: int) -> int | None:
+    """Where the URL scheme that ends at ``colon`` starts (its first letter), if it has one."""
+    start = colon
+    while start > 0 and text[start - 1] in _SCHEME_CHARS:
+        start -= 1
+    # A scheme starts with a letter: skip the digits and signs before the first one.
+    while start < colon and text[start] not in _LETTERS:
+        start += 1
+    return start if start < colon else None
+
+
+def _first_url(text: str) -> str | None:
+    """The first ``scheme://rest`` in the text, found in linear time.
+
+    Each ``://`` is looked at once, and the scheme runs before different ``://`` do not
+    overlap, so no character is scanned more than a few times.
+    """
+    colon = text.find("://")
+    while colon != -1:
+        start = _scheme_start(text, colon)
+        # Only a real scheme's rest is read: it may run over the next "://" as well.
+        if start is not None and (rest := _URL_REST.match(text, colon + 3)):
+            return text[start : rest.end()]
+        colon = text.find("://", colon + 1)
+    return None
 
 
 def extract_url(pasted: str) -> str:
@@ -23,10 +75,10 @@ def extract_url(pasted: str) -> str:
         InvalidCallbackUrl: the text holds no URL.
     """
     # A URL has no white space: line breaks in it come from copying a wrapped line.
-    match = _URL_IN_TEXT.search(_LINE_BREAKS.sub("", pasted))
-    if match is None:
+    url = _first_url(_join_wrapped_lines(pasted))
+    if url is None:
         raise InvalidCallbackUrl("The pasted text contains no URL")
-    return match.group(0).rstrip(_TRAILING_PUNCTUATION)
+    return url.rstrip(_TRAILING_PUNCTUATION)
 
 
 def _callback_prefixes(redirect_uri: str) -> set[str]:
@@ -85,7 +137,7 @@ def parse_callback(
     params = parse_qs(query, keep_blank_values=True)
     error = _single(params, "error")
     if error is not None:
-        raise CallbackError(error if _ERROR_NAME.fullmatch(error) else "unknown")
+        raise CallbackError(logged_error_name(error, (), _ERROR_NAME))
     code = _single(params, "code")
     if not code:
         raise InvalidCallbackUrl("The callback has no code")

@@ -8,6 +8,24 @@ No message or attribute ever holds a secret (password, token, code, verifier, ca
 
 from __future__ import annotations
 
+from collections.abc import Collection
+import re
+
+
+def logged_error_name(
+    name: str | None, known: Collection[str], pattern: re.Pattern[str] | None = None
+) -> str:
+    """A server's error name as messages and logs may show it, else "unknown".
+
+    The name is the server's text: it could be anything, even a secret it echoes back. Only a
+    known name passes, or one of a shape no secret has (``pattern``, matched in full).
+    """
+    if name is None:
+        return "no error name"
+    if name in known or (pattern is not None and pattern.fullmatch(name)):
+        return name
+    return "unknown"
+
 
 class TeslaSsoError(Exception):
     """Base class of every error the SSO client raises."""

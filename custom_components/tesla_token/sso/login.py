@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, NoReturn
 
 import aiohttp
@@ -21,6 +22,7 @@ from .errors import (
     MfaTooManyAttempts,
     TeslaSsoError,
     UnexpectedResponse,
+    logged_error_name,
 )
 from .pages import (
     PageKind,
@@ -50,6 +52,10 @@ _BACKUP_ERRORS: dict[str, type[TeslaSsoError]] = {
     "ERR_OBJECT_VALIDATION": BackupCodeInvalid,  # not 9 characters
     "ERR_EXPIRED": MfaExpired,
 }
+
+
+# Tesla's MFA error codes, known or new: no passcode, backup code or token has this shape.
+_MFA_ERROR_CODE = re.compile(r"ERR_[A-Z_]{1,60}")
 
 
 def _error_code(body: dict[str, Any]) -> str | None:
@@ -278,7 +284,7 @@ class LoginSession:
         body = response.json_object()
         if (code := _error_code(body)) is not None:
             raise _MFA_ERRORS.get(code, UnexpectedResponse)(
-                f"MFA verification failed: {code}"
+                f"MFA verification failed: {logged_error_name(code, _MFA_ERRORS, _MFA_ERROR_CODE)}"
             )
         data = _data_object(body, "MFA verification")
         if data.get("valid") is not True or data.get("approved") is not True:
@@ -300,7 +306,7 @@ class LoginSession:
         body = response.json_object()
         if (code := _error_code(body)) is not None:
             raise _BACKUP_ERRORS.get(code, UnexpectedResponse)(
-                f"Backup code check failed: {code}"
+                f"Backup code check failed: {logged_error_name(code, _BACKUP_ERRORS, _MFA_ERROR_CODE)}"
             )
         data = _data_object(body, "backup code")
         if data.get("valid") is True:

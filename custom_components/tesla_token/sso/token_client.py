@@ -17,6 +17,7 @@ from .errors import (
     LoginRequired,
     StateMismatch,
     UnexpectedResponse,
+    logged_error_name,
 )
 from .steps import Authorized
 from .tokens import LATEST_EPOCH, TokenSet, decode_jwt_claims, number_claim
@@ -25,6 +26,19 @@ from .urls import origin_of, trusted_issuer, validate_sso_base
 
 _LOGGER = logging.getLogger(__name__)
 _REFRESH_REFUSALS = frozenset({"login_required", "invalid_grant"})
+# The token endpoint's error names that may show in messages and logs (RFC 6749 5.2, OpenID
+# Connect); any other text stays out of them.
+_KNOWN_ERRORS = _REFRESH_REFUSALS | {
+    "invalid_request",
+    "invalid_client",
+    "unauthorized_client",
+    "unsupported_grant_type",
+    "invalid_scope",
+    "interaction_required",
+    "consent_required",
+    "server_error",
+    "temporarily_unavailable",
+}
 
 
 def _error_name(response: HttpResponse) -> str | None:
@@ -49,17 +63,24 @@ def token_set_from_response(
     body: dict[str, Any],
     *,
     trusted_base: str,
+    contacted_base: str | None = None,
     previous_refresh_token: str | None = None,
 ) -> TokenSet:
     """Build a TokenSet from a /token answer.
 
+    The server that answered is trusted (it was checked before the request), and it has spent
+    the code or single-use refresh token: its tokens are kept whatever the access token's
+    ``iss`` says. ``iss`` only chooses where the next refresh goes among trusted servers;
+    without a trusted one it goes where this request went.
+
     Args:
         body: the JSON answer.
         trusted_base: the SSO base whose origin (or Tesla's) may issue these tokens.
+        contacted_base: the SSO base the request went to (default: ``trusted_base``).
         previous_refresh_token: kept when the answer carries no new refresh token.
 
     Raises:
-        UnexpectedResponse: tokens missing, unreadable, or issued by an untrusted server.
+        UnexpectedResponse: tokens missing or unreadable.
     """
     access_token = _string(body, "access_token")
     refresh_token = _string(body, "refresh_token") or previous_refresh_token
@@ -75,11 +96,12 @@ def token_set_from_response(
     # An empty sub is no account id (TokenSet.subject would refuse it later).
     if not claims.get("sub") or not isinstance(claims["sub"], str):
         raise UnexpectedResponse("The access token has no sub claim")
-    if not isinstance(claims.get("iss"), str):
-        raise UnexpectedResponse("The access token has no iss claim")
-    issuer = trusted_issuer(claims["iss"], trusted_base)
+    named = claims.get("iss")
+    issuer = trusted_issuer(named, trusted_base) if isinstance(named, str) else None
     if issuer is None:
-        raise UnexpectedResponse("The access token was issued by an untrusted server")
+        # Not its value: a server's text stays out of the log.
+        _LOGGER.debug("The access token names no trusted issuer; keeping the answer")
+        issuer = validate_sso_base(contacted_base or trusted_base)
     # Times are anchored on this machine's clock: Tesla's may be off by hours, and a schedule
     # that mixes both clocks refreshes far too early (or too late).
     received_at = time.time()
@@ -171,7 +193,8 @@ async def exchange_code(
         if error == "invalid_grant":
             raise AuthorizationCodeInvalid
         raise UnexpectedResponse(
-            f"The token endpoint refused the code (HTTP {response.status}, {error or 'no error name'})"
+            f"The token endpoint refused the code (HTTP {response.status}, "
+            f"{logged_error_name(error, _KNOWN_ERRORS)})"
         )
     if response.status != 200:
         raise UnexpectedResponse(f"The token endpoint answered HTTP {response.status}")
@@ -179,7 +202,9 @@ async def exchange_code(
     echoed_state = body.get("state")
     if echoed_state is not None and echoed_state != state:
         raise StateMismatch("The token response belongs to a different sign-in attempt")
-    return token_set_from_response(body, trusted_base=trusted_base)
+    return token_set_from_response(
+        body, trusted_base=trusted_base, contacted_base=issuer
+    )
 
 
 async def refresh_tokens(
@@ -194,7 +219,8 @@ async def refresh_tokens(
 
     Args:
         session: any client session (no cookies are needed).
-        issuer: the SSO base that issued the tokens (the access token's ``iss``).
+        issuer: the SSO base of the tokens (the trusted ``iss`` of their access token, else
+            the server that issued them).
         refresh_token: the current refresh token; kept when the answer carries none.
         trusted_base: a custom SSO base the issuer may share an origin with; without it only
             Tesla's own SSO servers are trusted. When the issuer is on another origin (a proxy
@@ -228,13 +254,21 @@ async def refresh_tokens(
     if response.status in (400, 401):
         error = _error_name(response)
         if response.status == 401 or error in _REFRESH_REFUSALS:
-            _LOGGER.debug("Refresh refused by %s (%s)", checked_issuer, error)
+            _LOGGER.debug(
+                "Refresh refused by %s (%s)",
+                checked_issuer,
+                logged_error_name(error, _KNOWN_ERRORS),
+            )
             raise LoginRequired
         raise UnexpectedResponse(
-            f"The token endpoint refused the refresh (HTTP 400, {error or 'no error name'})"
+            "The token endpoint refused the refresh (HTTP 400, "
+            f"{logged_error_name(error, _KNOWN_ERRORS)})"
         )
     if response.status != 200:
         raise UnexpectedResponse(f"The token endpoint answered HTTP {response.status}")
     return token_set_from_response(
-        response.json_object(), trusted_base=base, previous_refresh_token=refresh_token
+        response.json_object(),
+        trusted_base=base,
+        contacted_base=checked_issuer,
+        previous_refresh_token=refresh_token,
     )

@@ -12,7 +12,7 @@ from email.utils import parsedate_to_datetime
 import json
 import logging
 import time
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -28,6 +28,44 @@ from .errors import (
 from .pages import is_waf_challenge
 
 _LOGGER = logging.getLogger(__name__)
+
+# The most of an answer read, by its content type: far above anything Tesla sends, far below
+# what hurts. Bodies are counted after decompression, so a small gzip bomb stops here too.
+PAGE_LIMIT: Final = 1024 * 1024
+JSON_LIMIT: Final = 64 * 1024
+IMAGE_LIMIT: Final = 256 * 1024
+
+
+def body_limit(content_type: str) -> int:
+    """The most bytes read of an answer with this (lower-case, parameter-free) content type."""
+    if content_type == "application/json" or content_type.endswith("+json"):
+        return JSON_LIMIT
+    if content_type.startswith("image/"):
+        return IMAGE_LIMIT
+    return PAGE_LIMIT  # pages, and answers that name no type or an odd one
+
+
+async def _read_body(resp: aiohttp.ClientResponse, method: str, path: str) -> bytes:
+    """Read the (decompressed) body chunk by chunk, stopping as soon as it is too large.
+
+    Raises:
+        UnexpectedResponse: the body is larger than its content type allows.
+    """
+    limit = body_limit(resp.content_type)
+    chunks: list[bytes] = []
+    size = 0
+    # aiohttp decompresses only as fast as this loop reads, so memory stays near the limit.
+    async for chunk in resp.content.iter_any():
+        size += len(chunk)
+        if size > limit:
+            resp.close()  # drop the connection instead of reading (or inflating) the rest
+            _LOGGER.debug("%s %s: answer larger than %d bytes", method, path, limit)
+            # Not the content type: the server's text stays out of messages.
+            raise UnexpectedResponse(
+                f"{method} {path} answered more than {limit} bytes"
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -100,7 +138,7 @@ async def send(
     form: Mapping[str, str] | None = None,
     json_body: Mapping[str, Any] | None = None,
 ) -> HttpResponse:
-    """Send one request and read the whole answer.
+    """Send one request and read the whole answer (up to its content type's limit).
 
     Raises:
         SsoConnectionError: the server could not be reached, timed out or dropped the connection.
@@ -108,7 +146,7 @@ async def send(
         ServerError: HTTP 5xx.
         WafBlocked: HTTP 403 from Akamai's firewall.
         WafChallenge: Akamai's JavaScript challenge page.
-        UnexpectedResponse: the body was cut short.
+        UnexpectedResponse: the body was cut short or too large for its content type.
     """
     path = urlsplit(url).path
     try:
@@ -122,7 +160,7 @@ async def send(
             ssl=True,
             timeout=aiohttp.ClientTimeout(total=timeout),
         ) as resp:
-            body = await resp.read()
+            body = await _read_body(resp, method, path)
             response = HttpResponse(
                 method, str(resp.url), resp.status, resp.headers, body
             )

@@ -1,0 +1,154 @@
+"""Answers too large for their content type are refused early, compressed or not."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tracemalloc
+import zlib
+
+import aiohttp
+from aiohttp import web
+import pytest
+
+from custom_components.tesla_token.sso import (
+    LoginSession,
+    UnexpectedResponse,
+    refresh_tokens,
+)
+from custom_components.tesla_token.sso.transport import (
+    IMAGE_LIMIT,
+    JSON_LIMIT,
+    PAGE_LIMIT,
+)
+
+from .jwts import make_jwt
+from .odd_server import SIGN_IN_PAGE, OddServer, html
+from .test_hostile_input import SVG, captcha_page
+
+AUTHORIZE = "/oauth2/v3/authorize"
+TOKEN = "/oauth2/v3/token"
+MIB = 1024 * 1024
+
+
+def token_body(server: OddServer, padding: int = 0) -> bytes:
+    """A good /token answer, with blanks after the JSON (still valid JSON)."""
+    access = make_jwt({"iss": server.sso, "sub": "uuid-1", "exp": 2_000_000_000})
+    body = json.dumps({"access_token": access, "refresh_token": "new-rt"})
+    return body.encode() + b" " * padding
+
+
+def compressed(size: int, encoding: str) -> bytes:
+    """`size` zero bytes, gzip- or deflate-compressed (about a thousandth of the size)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31 if encoding == "gzip" else 15)
+    block = bytes(MIB)
+    return b"".join(packer.compress(block) for _ in range(size // MIB)) + packer.flush()
+
+
+async def refresh(server: OddServer, session: aiohttp.ClientSession) -> object:
+    return await refresh_tokens(
+        session, server.sso, "rt", trusted_base=server.sso, timeout=5
+    )
+
+
+async def test_a_token_answer_just_under_the_json_limit_is_read(
+    odd_server: OddServer, plain_http: aiohttp.ClientSession
+) -> None:
+    body = token_body(odd_server)
+    body += b" " * (JSON_LIMIT - len(body))
+    odd_server.on(
+        "POST",
+        TOKEN,
+        lambda _: web.Response(body=body, content_type="application/json"),
+    )
+    tokens = await refresh(odd_server, plain_http)
+    assert tokens.refresh_token == "new-rt"  # type: ignore[attr-defined]
+
+
+async def test_a_token_answer_over_the_json_limit_is_unexpected(
+    odd_server: OddServer, plain_http: aiohttp.ClientSession
+) -> None:
+    body = token_body(odd_server, padding=JSON_LIMIT)
+    odd_server.on(
+        "POST",
+        TOKEN,
+        lambda _: web.Response(body=body, content_type="application/json"),
+    )
+    with pytest.raises(UnexpectedResponse, match="more than 65536 bytes"):
+        await refresh(odd_server, plain_http)
+
+
+async def test_a_sign_in_page_over_the_page_limit_is_unexpected(
+    odd_server: OddServer, plain_http: aiohttp.ClientSession
+) -> None:
+    odd_server.on("GET", AUTHORIZE, html(SIGN_IN_PAGE + " " * PAGE_LIMIT))
+    with pytest.raises(UnexpectedResponse, match="more than"):
+        await LoginSession(plain_http, odd_server.sso).start("owner@example.com")
+
+
+async def test_a_captcha_image_over_the_image_limit_is_unexpected(
+    odd_server: OddServer, plain_http: aiohttp.ClientSession
+) -> None:
+    odd_server.on("GET", AUTHORIZE, html(captcha_page("/oauth2/v3/captcha")))
+    odd_server.on(
+        "GET",
+        "/oauth2/v3/captcha",
+        lambda _: web.Response(
+            body=SVG + b" " * IMAGE_LIMIT, content_type="image/svg+xml"
+        ),
+    )
+    login = LoginSession(plain_http, odd_server.sso)
+    assert await login.start("owner@example.com") is not None  # asks for a captcha
+    with pytest.raises(UnexpectedResponse, match="more than"):
+        await login.captcha_image()
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+async def test_a_compression_bomb_is_refused_without_inflating_it(
+    odd_server: OddServer, plain_http: aiohttp.ClientSession, encoding: str
+) -> None:
+    """128 kB that inflate to 128 MiB: refused while memory stays near the limit."""
+    bomb = compressed(128 * MIB, encoding)
+    odd_server.on(
+        "POST",
+        TOKEN,
+        lambda _: web.Response(
+            body=bomb,
+            content_type="application/json",
+            headers={"Content-Encoding": encoding},
+        ),
+    )
+    tracemalloc.start()
+    try:
+        with pytest.raises(UnexpectedResponse, match="more than"):
+            await refresh(odd_server, plain_http)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * MIB
+
+
+@pytest.mark.timeout(60)
+async def test_an_endless_answer_is_cut_off(
+    odd_server: OddServer, plain_http: aiohttp.ClientSession
+) -> None:
+    """A server that keeps sending is dropped at the limit, not read until the timeout."""
+    sent = 0
+
+    async def endless(request: web.Request) -> web.StreamResponse:
+        nonlocal sent
+        response = web.StreamResponse(headers={"Content-Type": "text/html"})
+        await response.prepare(request)
+        try:
+            while sent < 32 * MIB:  # then it stalls, as a slow server would
+                await response.write(b"<p>" + b" " * (64 * 1024))
+                sent += 64 * 1024
+            await asyncio.sleep(30)
+        except ConnectionError:
+            pass  # the client hung up: what the test wants
+        return response
+
+    odd_server.on("POST", TOKEN, endless)
+    with pytest.raises(UnexpectedResponse, match="more than"):
+        await refresh(odd_server, plain_http)
+    assert sent < 32 * MIB
