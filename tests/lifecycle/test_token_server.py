@@ -12,11 +12,13 @@ integration keeps its own), nor any from an earlier answer.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import timedelta
 import json
 import secrets
 import time
 
 from aiohttp import web
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -108,14 +110,21 @@ def _answering(
     return answer
 
 
-async def _refresh(hass: HomeAssistant, entry_id: str) -> None:
+async def _refresh(
+    hass: HomeAssistant, entry_id: str, freezer: FrozenDateTimeFactory
+) -> None:
+    """Press "refresh", then let the minute pass that keeps presses apart."""
     await hass.services.async_call(
         DOMAIN, "refresh", {"config_entry_id": entry_id}, blocking=True
     )
+    freezer.tick(timedelta(seconds=61))
 
 
 async def test_the_new_token_is_stored_and_the_next_refresh_goes_to_the_same_server(
-    hass: HomeAssistant, server: OddServer, rotated: Iterator[str]
+    hass: HomeAssistant,
+    server: OddServer,
+    rotated: Iterator[str],
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     first = next(rotated)
     entry = _entry(server, first)
@@ -126,8 +135,8 @@ async def test_the_new_token_is_stored_and_the_next_refresh_goes_to_the_same_ser
     await hass.async_block_till_done()
     assert server.requests == []  # fresh tokens: nothing to do at start-up
 
-    await _refresh(hass, entry.entry_id)
-    await _refresh(hass, entry.entry_id)
+    await _refresh(hass, entry.entry_id, freezer)
+    await _refresh(hass, entry.entry_id, freezer)
 
     assert hass.states.get(STATUS).state == "valid"
     assert entry.data[CONF_REFRESH_TOKEN] == issued[-1]
@@ -141,7 +150,10 @@ async def test_the_new_token_is_stored_and_the_next_refresh_goes_to_the_same_ser
 
 
 async def test_token_requests_carry_no_cookies(
-    hass: HomeAssistant, server: OddServer, rotated: Iterator[str]
+    hass: HomeAssistant,
+    server: OddServer,
+    rotated: Iterator[str],
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """Another integration's cookie in the shared session never reaches the token server."""
     async_get_clientsession(hass).cookie_jar.update_cookies(
@@ -167,8 +179,8 @@ async def test_token_requests_carry_no_cookies(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    await _refresh(hass, result["result"].entry_id)
-    await _refresh(hass, result["result"].entry_id)
+    await _refresh(hass, result["result"].entry_id, freezer)
+    await _refresh(hass, result["result"].entry_id, freezer)
 
     assert result["result"].data[CONF_REFRESH_TOKEN] == issued[-1]
     assert server.requests == [("POST", TOKEN)] * 3
@@ -176,7 +188,10 @@ async def test_token_requests_carry_no_cookies(
 
 
 async def test_unloading_one_entry_leaves_the_others_able_to_refresh(
-    hass: HomeAssistant, server: OddServer, rotated: Iterator[str]
+    hass: HomeAssistant,
+    server: OddServer,
+    rotated: Iterator[str],
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """The entries share one token session: the first entry's unload must not end it."""
     first = _entry(server, next(rotated), sub="account-one")
@@ -189,6 +204,6 @@ async def test_unloading_one_entry_leaves_the_others_able_to_refresh(
         await hass.async_block_till_done()
 
     assert await hass.config_entries.async_unload(first.entry_id)
-    await _refresh(hass, second.entry_id)
+    await _refresh(hass, second.entry_id, freezer)
 
     assert second.data[CONF_REFRESH_TOKEN] == issued[-1]
