@@ -8,13 +8,20 @@ import functools
 import logging
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant import block_async_io
 from homeassistant.core import HomeAssistant, ServiceRegistry
 from homeassistant.data_entry_flow import FlowManager
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
 
+from custom_components.tesla_token.const import DEFAULT_OPTIONS, DOMAIN
+from custom_components.tesla_token.sso import TokenSet
 from emulator import Emulator
 
+from .helpers import EMAIL, entry_data, mint_token_set
 from .leak_guard import LeakGuard, record_action_errors, record_flow_results
 from .pressure.matrix import collect_matrix_cell, print_fault_matrix
 
@@ -167,3 +174,63 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Print the fault matrix after the run, when pressure tests ran."""
     print_fault_matrix(terminalreporter)
+
+
+# The entry of an account with real tokens from the emulator (tests of the coordinator, the
+# entities, the actions, …).
+
+FROZEN_START = "2026-03-02 08:00:00+00:00"
+
+
+@pytest.fixture
+def frozen_time(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
+    """Freeze the clock before any token is minted (the emulator reads time.time())."""
+    freezer.move_to(FROZEN_START)
+    return freezer
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshots through Home Assistant's extension (ids and times of registries masked)."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+def entry_options() -> dict[str, Any]:
+    """The entry's options (the defaults unless a test overrides them)."""
+    return dict(DEFAULT_OPTIONS)
+
+
+@pytest.fixture
+async def token_set(emulator: Emulator, frozen_time: FrozenDateTimeFactory) -> TokenSet:
+    """Fresh tokens of the owner account."""
+    tokens = await mint_token_set(emulator)
+    emulator.state.clear_requests()
+    return tokens
+
+
+@pytest.fixture
+def mock_config_entry(
+    emulator: Emulator, token_set: TokenSet, entry_options: dict[str, Any]
+) -> MockConfigEntry:
+    """A config entry as the config flow creates it."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=EMAIL,
+        unique_id=token_set.subject,
+        data=entry_data(emulator, token_set),
+        options=entry_options,
+        version=1,
+        minor_version=2,
+    )
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """The integration set up with the mock entry."""
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    return mock_config_entry

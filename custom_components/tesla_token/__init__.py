@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, issue_registry as ir
 from homeassistant.helpers.typing import ConfigType
 
-from .const import DOMAIN
+from .const import CONF_REFUSED_ISSUED_AT, DOMAIN, LOGGER
 from .coordinator import TeslaTokenConfigEntry, TeslaTokenCoordinator
-from .repairs import async_delete_reauth_issue, async_delete_refresh_failing_issue
+from .repairs import async_delete_issues
 from .services import async_setup_services
 from .token_store import async_remove_token_store, token_store
 
@@ -37,13 +37,29 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaTokenConfigEntry) -
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: TeslaTokenConfigEntry) -> bool:
-    """Unload an account, after a running refresh has stored its tokens."""
-    await entry.runtime_data.async_stop()
+    """Unload an account (the coordinator stops once a running refresh is stored)."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: TeslaTokenConfigEntry) -> None:
     """Remove the account's repair issues and token file with the entry."""
-    async_delete_reauth_issue(hass, entry.entry_id)
-    async_delete_refresh_failing_issue(hass, entry.entry_id)
+    async_delete_issues(hass, entry.entry_id)
     await async_remove_token_store(hass, entry.entry_id)
+
+
+async def async_migrate_entry(
+    hass: HomeAssistant, entry: TeslaTokenConfigEntry
+) -> bool:
+    """Bring an entry of version 1.1 to 1.2 (Home Assistant refuses newer versions itself).
+
+    1.1 remembered the tokens Tesla refused in a repair issue of its own; 1.2 in the entry.
+    """
+    issue_id = f"reauth_required_{entry.entry_id}"
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    data = dict(entry.data)
+    if issue is not None and issue.data is not None:
+        data[CONF_REFUSED_ISSUED_AT] = issue.data.get("issued_at")
+    ir.async_delete_issue(hass, DOMAIN, issue_id)
+    hass.config_entries.async_update_entry(entry, data=data, minor_version=2)
+    LOGGER.debug("Migrated %s to version 1.2", entry.title)
+    return True

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from .const import CONF_ACCESS_TOKEN, CONF_EXPIRES_AT, CONF_ISSUED_AT
+from homeassistant.const import CONF_ACCESS_TOKEN
+
+from .const import CONF_EXPIRES_AT, CONF_ISSUED_AT
 from .sso import InvalidToken, decode_jwt_claims
 from .sso.tokens import number_claim
 

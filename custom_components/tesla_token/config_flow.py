@@ -17,19 +17,12 @@ from homeassistant.config_entries import (
     ConfigFlow,
     ConfigFlowResult,
 )
-from homeassistant.const import CONF_PASSWORD
+from homeassistant.const import CONF_EMAIL, CONF_PASSWORD, CONF_REGION
 from homeassistant.core import callback
 from homeassistant.helpers.aiohttp_client import async_create_clientsession
 import voluptuous as vol
 
-from .const import (
-    CONF_EMAIL,
-    CONF_REFRESH_TOKEN,
-    CONF_REGION,
-    DEFAULT_OPTIONS,
-    DOMAIN,
-    REQUEST_TIMEOUT,
-)
+from .const import CONF_REFRESH_TOKEN, DEFAULT_OPTIONS, DOMAIN, REQUEST_TIMEOUT
 from .entry_data import build_entry_data
 from .flow_errors import (
     AUTH_LINK_CHANGED,
@@ -114,6 +107,7 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
     """Sign in to a Tesla account and store its tokens."""
 
     VERSION = 1
+    MINOR_VERSION = 2
 
     def __init__(self) -> None:
         """Start with no sign-in running."""

@@ -8,16 +8,17 @@ from typing import Final
 DOMAIN: Final = "tesla_token"
 LOGGER: Final = logging.getLogger(__package__)
 
-# Config entry data. The password is never stored, nor the id_token.
-CONF_EMAIL: Final = "email"
-CONF_REGION: Final = "region"
+# Config entry data (besides homeassistant.const's CONF_EMAIL, CONF_REGION and
+# CONF_ACCESS_TOKEN). The password is never stored, nor the id_token.
 CONF_AUTH_URL: Final = "auth_url"  # a custom SSO base (emulator, proxy) or None
 CONF_ISSUER: Final = "issuer"  # the SSO base that issued the tokens: refreshes go there
-CONF_ACCESS_TOKEN: Final = "access_token"
 CONF_REFRESH_TOKEN: Final = "refresh_token"
 CONF_EXPIRES_AT: Final = "expires_at"  # epoch seconds
 CONF_ISSUED_AT: Final = "issued_at"  # epoch seconds
 CONF_REFRESH_TOKEN_ISSUED_AT: Final = "refresh_token_issued_at"  # epoch seconds or None
+# The issued_at of the tokens Tesla refused (since entry version 1.2): a sign-in since then
+# stores tokens issued at another time.
+CONF_REFUSED_ISSUED_AT: Final = "refused_issued_at"
 
 # Options.
 CONF_REFRESH_MODE: Final = "refresh_mode"
@@ -50,10 +51,8 @@ EVENT_TOKEN_REFRESHED: Final = f"{DOMAIN}_refreshed"
 EVENT_TOKEN_REFRESH_FAILED: Final = f"{DOMAIN}_refresh_failed"
 SERVICE_REFRESH: Final = "refresh"
 SERVICE_GET_ACCESS_TOKEN: Final = "get_access_token"
-ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 
 # Repair issue ids (suffixed with the entry id).
-ISSUE_REAUTH_REQUIRED: Final = "reauth_required"
 ISSUE_REFRESH_FAILING: Final = "refresh_failing"
 ISSUE_CLOCK_SKEW: Final = "clock_skew"
 # The clock skew issue's texts: Home Assistant's clock is ahead of Tesla's, or behind it.

@@ -8,10 +8,11 @@ from typing import Any, Final
 
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_ACCESS_TOKEN, CONF_EMAIL
 from homeassistant.core import HomeAssistant
 
 from .clock_skew import stored_clock_offset
-from .const import CONF_ACCESS_TOKEN, CONF_EMAIL, CONF_REFRESH_TOKEN
+from .const import CONF_REFRESH_TOKEN
 from .coordinator import TeslaTokenConfigEntry
 
 # Every token, the email and the account id (the entry's unique_id, the JWT "sub").

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from homeassistant.const import CONF_ACCESS_TOKEN, CONF_EMAIL, CONF_REGION
+
 from .const import (
-    CONF_ACCESS_TOKEN,
     CONF_AUTH_URL,
-    CONF_EMAIL,
     CONF_EXPIRES_AT,
     CONF_ISSUED_AT,
     CONF_ISSUER,
     CONF_REFRESH_TOKEN,
     CONF_REFRESH_TOKEN_ISSUED_AT,
-    CONF_REGION,
 )
 from .flow_input import ServerChoice
 from .sso import TokenSet

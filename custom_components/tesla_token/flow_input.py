@@ -8,7 +8,9 @@ from enum import StrEnum
 import re
 from typing import Any, Final
 
-from .const import CONF_AUTH_URL, CONF_REFRESH_TOKEN, CONF_REGION
+from homeassistant.const import CONF_REGION
+
+from .const import CONF_AUTH_URL, CONF_REFRESH_TOKEN
 from .flow_errors import StepError
 from .flow_schemas import CONF_CALLBACK_URL, CONF_CAPTCHA, CONF_CODE, SECTION_ADVANCED
 from .sso import SSO_BASES, Region, validate_sso_base

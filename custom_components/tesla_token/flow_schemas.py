@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-from homeassistant.const import CONF_PASSWORD
+from homeassistant.const import CONF_EMAIL, CONF_PASSWORD, CONF_REGION
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers.selector import (
     SelectOptionDict,
@@ -18,7 +18,7 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from .const import CONF_AUTH_URL, CONF_EMAIL, CONF_REFRESH_TOKEN, CONF_REGION
+from .const import CONF_AUTH_URL, CONF_REFRESH_TOKEN
 from .shown_text import plain_text
 from .sso import MfaFactor, Region
 

@@ -11,9 +11,11 @@ from .const import (
     CONF_REFRESH_MINUTES_BEFORE,
     CONF_REFRESH_MODE,
     CONF_REFRESH_SHARE,
+    CONF_REPAIR_GRACE_MINUTES,
     DEFAULT_REFRESH_MINUTES_BEFORE,
     DEFAULT_REFRESH_MODE,
     DEFAULT_REFRESH_SHARE,
+    DEFAULT_REPAIR_GRACE_MINUTES,
     REFRESH_MODE_BEFORE_EXPIRY,
 )
 
@@ -32,7 +34,8 @@ MIN_GAP_SHARE: Final = 0.1
 # was stored with another clock (an older release kept Tesla's, or the clock was set back): one
 # refresh puts it on the local clock again.
 ANCHOR_TOLERANCE_SECONDS: Final = 300.0
-# An explicit refresh (the action) makes at most one request per this many seconds.
+# An explicit refresh (the action) asks Tesla at most once per this many seconds after the
+# last request (whoever made it); in between the last outcome stands.
 FORCED_REFRESH_INTERVAL_SECONDS: Final = 60.0
 
 BACKOFF_BASE_SECONDS: Final = 60.0
@@ -192,6 +195,35 @@ def retry_delay(
     if blocked:
         return max(delay, BLOCKED_FLOOR_SECONDS)
     return delay
+
+
+def grace_period_ends_at(failing_since: float, options: Mapping[str, Any]) -> float:
+    """Return when failures that began at `failing_since` become a repair issue.
+
+    Args:
+        failing_since: when the first failure in a row happened (epoch seconds).
+        options: the entry options (the grace period in minutes).
+    """
+    grace = float(options.get(CONF_REPAIR_GRACE_MINUTES, DEFAULT_REPAIR_GRACE_MINUTES))
+    return failing_since + grace * 60
+
+
+def forced_refresh_waits(
+    now: float, last_request: float | None, not_before: float | None
+) -> bool:
+    """Return whether an explicit refresh must not ask Tesla now.
+
+    Args:
+        now: the current time (epoch seconds).
+        last_request: when Tesla was last asked, if it was.
+        not_before: the end of the wait Tesla's Retry-After asked for, if it did.
+    """
+    if not_before is not None and now < not_before:
+        return True
+    return (
+        last_request is not None
+        and now < last_request + FORCED_REFRESH_INTERVAL_SECONDS
+    )
 
 
 def retry_after_seconds(retry_after: float | None) -> float | None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 import time
 from typing import Final
 
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import ATTR_CONFIG_ENTRY_ID
 from homeassistant.core import (
     Context,
     HomeAssistant,
@@ -19,19 +20,19 @@ from homeassistant.exceptions import (
     ServiceValidationError,
     Unauthorized,
 )
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, service
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from .const import (
-    ATTR_CONFIG_ENTRY_ID,
     CONF_ALLOW_TOKEN_ACTION,
     DEFAULT_ALLOW_TOKEN_ACTION,
     DOMAIN,
     SERVICE_GET_ACCESS_TOKEN,
     SERVICE_REFRESH,
 )
-from .coordinator import TeslaTokenConfigEntry, TeslaTokenCoordinator, failure_reason
+from .coordinator import TeslaTokenConfigEntry, TeslaTokenCoordinator
+from .refresh_errors import RefreshFailedError
 
 # get_access_token refreshes first when the token would expire within this many seconds.
 MIN_TOKEN_VALIDITY: Final = 300
@@ -50,34 +51,12 @@ class TokenActionUnauthorized(Unauthorized):
         self.generate_message = True
 
 
-def _loaded_entry(hass: HomeAssistant, call: ServiceCall) -> TeslaTokenConfigEntry:
-    """Return the loaded entry the call names, or raise a translated error."""
-    entry_id: str = call.data[ATTR_CONFIG_ENTRY_ID]
-    entry = hass.config_entries.async_get_entry(entry_id)
-    if entry is None or entry.domain != DOMAIN:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="entry_not_found",
-            translation_placeholders={"entry_id": entry_id},
-        )
-    if entry.state is not ConfigEntryState.LOADED:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="entry_not_loaded",
-            translation_placeholders={"account": entry.title},
-        )
-    loaded: TeslaTokenConfigEntry = entry
-    return loaded
-
-
-def _raise_for_refusal(coordinator: TeslaTokenCoordinator) -> None:
-    """Raise when Tesla refused the token and the person must sign in again."""
-    if coordinator.reauth_required:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="reauth_required",
-            translation_placeholders={"account": coordinator.account},
-        )
+def _coordinator(call: ServiceCall) -> TeslaTokenCoordinator:
+    """Return the coordinator of the loaded entry the call names."""
+    entry: TeslaTokenConfigEntry = service.async_get_config_entry(
+        call.hass, DOMAIN, call.data[ATTR_CONFIG_ENTRY_ID]
+    )
+    return entry.runtime_data
 
 
 async def _async_refresh(call: ServiceCall) -> None:
@@ -86,16 +65,7 @@ async def _async_refresh(call: ServiceCall) -> None:
     At most one request a minute per account, and none before a Retry-After Tesla sent:
     meanwhile the caller gets the last outcome (success, or the same error again).
     """
-    coordinator = _loaded_entry(call.hass, call).runtime_data
-    error = await coordinator.async_refresh_token(force=True)
-    if error is None:
-        return
-    _raise_for_refusal(coordinator)
-    raise HomeAssistantError(
-        translation_domain=DOMAIN,
-        translation_key="refresh_failed",
-        translation_placeholders={"reason": failure_reason(error)},
-    ) from error
+    await _coordinator(call).async_refresh_token(force=True)
 
 
 async def _async_check_token_access(
@@ -120,11 +90,13 @@ async def _async_check_token_access(
 
 async def _async_get_access_token(call: ServiceCall) -> ServiceResponse:
     """Return the current access token, refreshing first when it is about to expire."""
-    entry = _loaded_entry(call.hass, call)
-    await _async_check_token_access(call, entry)
-    coordinator = entry.runtime_data
-    await coordinator.async_refresh_token(force=False, min_validity=MIN_TOKEN_VALIDITY)
-    _raise_for_refusal(coordinator)
+    coordinator = _coordinator(call)
+    await _async_check_token_access(call, coordinator.config_entry)
+    # Refused tokens raise; after another failure the stored token may still do.
+    with suppress(RefreshFailedError):
+        await coordinator.async_refresh_token(
+            force=False, min_validity=MIN_TOKEN_VALIDITY
+        )
     if coordinator.expires_at <= time.time():
         raise HomeAssistantError(
             translation_domain=DOMAIN,

@@ -17,7 +17,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.storage import Store
 from homeassistant.util.hass_dict import HassKey
 
-from .const import CONF_ISSUED_AT, CONF_REFRESH_TOKEN, DOMAIN, LOGGER
+from .const import (
+    CONF_ISSUED_AT,
+    CONF_REFRESH_TOKEN,
+    CONF_REFUSED_ISSUED_AT,
+    DOMAIN,
+    LOGGER,
+)
 
 DATA_TOKEN_STORES: Final[HassKey[dict[str, TokenStore]]] = HassKey(
     f"{DOMAIN}_token_stores"
@@ -31,6 +37,17 @@ def _issued_at(data: Mapping[str, Any]) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value)
+
+
+def tokens_refused(data: Mapping[str, Any]) -> bool:
+    """Return whether Tesla refused the tokens in this entry data (no sign-in since)."""
+    refused = data.get(CONF_REFUSED_ISSUED_AT)
+    return refused is not None and refused == data.get(CONF_ISSUED_AT)
+
+
+def without_refusal(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Return entry data that no longer remembers refused tokens (new tokens came)."""
+    return {key: value for key, value in data.items() if key != CONF_REFUSED_ISSUED_AT}
 
 
 class TokenStore:

@@ -1,8 +1,8 @@
 """Open every step of every flow the integration has, against the emulator.
 
 The walk collects what each step shows (the flow result), so that the tests can hold it against
-en.json: the config flow (all three sign-in paths, captcha, MFA, reauth, reconfigure), the options
-flow, and the repair flow of the "sign in again" issue.
+en.json: the config flow (all three sign-in paths, captcha, MFA, reauth, reconfigure) and the
+options flow.
 """
 
 from __future__ import annotations
@@ -18,12 +18,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.setup import async_setup_component
 
-from custom_components.tesla_token.repairs import (
-    async_create_reauth_issue,
-    reauth_issue_id,
-)
 from emulator import Emulator
 
 from .integration_files import DOMAIN
@@ -32,7 +27,6 @@ PASSWORD = "tesla-demo-password"
 CAPTCHA_ACCOUNT = "captcha@example.com"
 MFA_ACCOUNT = "mfa@example.com"
 TOKEN_ACCOUNT = "owner@example.com"
-REPAIR_FLOW = "issues.reauth_required.fix_flow"
 
 
 @dataclass
@@ -110,13 +104,7 @@ async def walk_all_flows(hass: HomeAssistant, emulator: Emulator) -> Walk:
         )
     walk.record("options", await hass.config_entries.options.async_init(entry.entry_id))
 
-    assert await async_setup_component(hass, "repairs", {})
-    async_create_reauth_issue(hass, entry)
-    repairs = hass.data["repairs"]["flow_manager"]
-    issue = {"issue_id": reauth_issue_id(entry.entry_id)}
-    walk.record(REPAIR_FLOW, await repairs.async_init(DOMAIN, data=issue))
-
-    for manager in (flows, hass.config_entries.options, repairs):
+    for manager in (flows, hass.config_entries.options):
         for progress in manager.async_progress():
             manager.async_abort(progress["flow_id"])
     await hass.async_block_till_done(wait_background_tasks=True)

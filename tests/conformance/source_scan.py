@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from homeassistant import const as ha_const
+
 from .integration_files import INTEGRATION, python_files
 
 # Where a key lives in en.json.
@@ -59,6 +61,7 @@ def _named_strings() -> dict[str, str]:
     """Module-level string constants of the integration (`NAME: Final = "…"`), by name.
 
     A name bound to different strings in different modules is left out: it cannot be resolved.
+    Names the integration takes from homeassistant.const (CONF_REGION, …) resolve too.
     """
     found: dict[str, set[str]] = {}
     for path in python_files():
@@ -73,7 +76,10 @@ def _named_strings() -> dict[str, str]:
                 for target in targets:
                     if isinstance(target, ast.Name):
                         found.setdefault(target.id, set()).add(value.value)
-    return {
+    shared = {
+        name: value for name, value in vars(ha_const).items() if isinstance(value, str)
+    }
+    return shared | {
         name: next(iter(values)) for name, values in found.items() if len(values) == 1
     }
 
@@ -192,9 +198,14 @@ class _Collector(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         name = _call_name(node)
         self._flow_keys(node, name)
-        if (key := _constant_str(_keyword(node, "translation_key"))) is not None:
-            placeholders = _dict_keys(_keyword(node, "translation_placeholders"))
-            self._add(self._translation_kind(name), key, node, placeholders)
+        value = _keyword(node, "translation_key")
+        # `A if … else B` uses both keys.
+        for option in (
+            (value.body, value.orelse) if isinstance(value, ast.IfExp) else (value,)
+        ):
+            if (key := _constant_str(option)) is not None:
+                placeholders = _dict_keys(_keyword(node, "translation_placeholders"))
+                self._add(self._translation_kind(name), key, node, placeholders)
         self.generic_visit(node)
 
     def _flow_keys(self, node: ast.Call, name: str) -> None:
@@ -250,7 +261,8 @@ class _Collector(ast.NodeVisitor):
             return SELECTOR
         if name.endswith("EntityDescription"):
             return f"{ENTITY}.{self.path.stem}"
-        if self._in_raise or name.endswith(_EXCEPTION_SUFFIXES):
+        # An exception class passes its key to super().__init__(…).
+        if self._in_raise or name.endswith(_EXCEPTION_SUFFIXES) or name == "__init__":
             return EXCEPTION
         return UNCLASSIFIED
 

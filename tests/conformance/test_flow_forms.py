@@ -11,7 +11,7 @@ import pytest
 
 from emulator import Emulator
 
-from .flow_walk import REPAIR_FLOW, Walk, walk_all_flows
+from .flow_walk import Walk, walk_all_flows
 from .integration_files import placeholders, strings_in, translations
 
 
@@ -55,7 +55,7 @@ def check_fields(where: str, texts: dict[str, Any], schema: Any) -> None:
 
 
 def test_every_step_in_en_json_is_shown_by_some_flow(walk: Walk) -> None:
-    for flow in ("config", "options", REPAIR_FLOW):
+    for flow in ("config", "options"):
         assert walk.step_ids(flow) == set(flow_texts(flow)["step"]), flow
 
 

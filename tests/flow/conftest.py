@@ -8,15 +8,12 @@ from typing import Any
 from unittest.mock import patch
 
 from homeassistant.config_entries import OptionsFlowManager
+from homeassistant.const import CONF_ACCESS_TOKEN
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowManager, FlowResultType
 import pytest
 
-from custom_components.tesla_token.const import (
-    CONF_ACCESS_TOKEN,
-    CONF_REFRESH_TOKEN,
-    DOMAIN,
-)
+from custom_components.tesla_token.const import CONF_REFRESH_TOKEN, DOMAIN
 
 from .helpers import PASSWORD, check_translations
 

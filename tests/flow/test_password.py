@@ -6,11 +6,11 @@ import base64
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_ACCESS_TOKEN
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 
 from custom_components.tesla_token.const import (
-    CONF_ACCESS_TOKEN,
     CONF_REFRESH_TOKEN,
     DEFAULT_OPTIONS,
     DOMAIN,

@@ -13,6 +13,7 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_ACCESS_TOKEN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 import pytest
@@ -22,7 +23,6 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.tesla_token.const import (
-    CONF_ACCESS_TOKEN,
     CONF_ALLOW_TOKEN_ACTION,
     CONF_REFRESH_TOKEN,
     DEFAULT_OPTIONS,
@@ -32,8 +32,7 @@ from custom_components.tesla_token.const import (
 )
 from custom_components.tesla_token.coordinator import TeslaTokenCoordinator
 from emulator import Emulator, Fault, FaultKind, RefreshRotation
-from tests.lifecycle.conftest import EMAIL, entry_data, mint_token_set
-from tests.lifecycle.helpers import STATUS, token_requests
+from tests.helpers import EMAIL, STATUS, entry_data, mint_token_set, token_requests
 
 from .helpers import spin_until
 

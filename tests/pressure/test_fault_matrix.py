@@ -37,7 +37,7 @@ from custom_components.tesla_token.const import (
 from custom_components.tesla_token.refresh_schedule import BLOCKED_FLOOR_SECONDS
 from custom_components.tesla_token.repairs import refresh_failing_issue_id
 from emulator import Emulator, FaultKind
-from tests.lifecycle.conftest import entry_data, mint_token_set
+from tests.helpers import entry_data, mint_token_set
 
 from .browser import browser_sign_in
 from .helpers import (

@@ -29,8 +29,7 @@ from custom_components.tesla_token.const import (
 )
 from custom_components.tesla_token.coordinator import TeslaTokenCoordinator
 from emulator import Emulator, Fault, FaultKind, RefreshRotation
-from tests.lifecycle.conftest import EMAIL, entry_data, mint_token_set
-from tests.lifecycle.helpers import STATUS
+from tests.helpers import EMAIL, STATUS, entry_data, mint_token_set
 
 from .helpers import advance, spin_until
 

@@ -13,19 +13,18 @@ import asyncio
 from pathlib import Path
 
 import aiohttp
+from homeassistant.const import ATTR_CONFIG_ENTRY_ID
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.tesla_token.const import (
-    ATTR_CONFIG_ENTRY_ID,
     DEFAULT_OPTIONS,
     DOMAIN,
     EVENT_TOKEN_REFRESHED,
     SERVICE_REFRESH,
 )
 from emulator import Emulator, RefreshRotation
-from tests.lifecycle.conftest import EMAIL, entry_data, mint_token_set
-from tests.lifecycle.helpers import STATUS
+from tests.helpers import EMAIL, STATUS, entry_data, mint_token_set
 
 from .hass_process import Api, HassProcess, async_owner_token, async_poll, running
 

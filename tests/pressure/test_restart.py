@@ -15,6 +15,7 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant import config_entries, core, loader
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_ACCESS_TOKEN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from pytest_homeassistant_custom_component.common import (
@@ -24,15 +25,20 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.tesla_token.const import (
-    CONF_ACCESS_TOKEN,
     CONF_REFRESH_TOKEN,
     DEFAULT_OPTIONS,
     DOMAIN,
 )
 from emulator import Emulator, RefreshRotation
+from tests.helpers import (
+    EMAIL,
+    STATUS,
+    advance,
+    entry_data,
+    mint_token_set,
+    token_requests,
+)
 from tests.leak_guard import LeakGuard
-from tests.lifecycle.conftest import EMAIL, entry_data, mint_token_set
-from tests.lifecycle.helpers import STATUS, advance, token_requests
 
 STORAGE_KEY = "core.config_entries"
 # Home Assistant writes config entries this long after a change (config_entries.SAVE_DELAY).

@@ -1,14 +1,22 @@
-"""Helpers for the token lifecycle tests."""
+"""Helpers for the tests of an entry that keeps its token fresh (entities, requests, time)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+import aiohttp
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
+from custom_components.tesla_token.entry_data import build_entry_data
+from custom_components.tesla_token.flow_input import ServerChoice
+from custom_components.tesla_token.sso import Region, TokenSet, refresh_tokens
 from emulator import Emulator
+
+EMAIL = "owner@example.com"
 
 STATUS = "sensor.owner_example_com_status"
 EXPIRES = "sensor.owner_example_com_access_token_expires"
@@ -51,3 +59,29 @@ async def advance_in_steps(
     while elapsed < total:
         await advance(hass, freezer, step)
         elapsed += step
+
+
+async def mint_token_set(emulator: Emulator, email: str = EMAIL) -> TokenSet:
+    """Return tokens as a sign-in would: a minted refresh token, refreshed once for real."""
+    async with aiohttp.ClientSession() as session:
+        return await refresh_tokens(
+            session,
+            emulator.global_sso,
+            emulator.state.mint_refresh_token(email),
+            trusted_base=emulator.global_sso,
+        )
+
+
+def entry_data(
+    emulator: Emulator, tokens: TokenSet, email: str = EMAIL
+) -> dict[str, Any]:
+    """The config entry data the config flow writes for these tokens."""
+    server = ServerChoice(region=Region.GLOBAL, auth_url=emulator.global_sso)
+    return build_entry_data(tokens, email=email, server=server)
+
+
+def reauth_flows(hass: HomeAssistant, entry: ConfigEntry) -> list[str]:
+    """The ids of the reauth flows in progress for the entry."""
+    return [
+        flow["flow_id"] for flow in entry.async_get_active_flows(hass, {SOURCE_REAUTH})
+    ]

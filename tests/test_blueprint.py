@@ -16,11 +16,10 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from emulator import Emulator, Fault, FaultKind
-from tests.lifecycle.conftest import EMAIL
-from tests.lifecycle.helpers import EXPIRES, STATUS, advance, advance_in_steps
+from tests.helpers import EMAIL, EXPIRES, STATUS, advance, advance_in_steps
 
 BLUEPRINT = (
-    Path(__file__).parents[2]
+    Path(__file__).parents[1]
     / "blueprints"
     / "automation"
     / "tesla_token"

@@ -12,7 +12,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.tesla_token.const import DOMAIN
 from emulator import Emulator, Fault, FaultKind
-from tests.lifecycle.helpers import STATUS, TOKEN_KIND, advance
+from tests.helpers import STATUS, TOKEN_KIND, advance
 
 
 async def test_sensors(

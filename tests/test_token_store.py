@@ -25,8 +25,7 @@ from custom_components.tesla_token.const import (
 )
 from custom_components.tesla_token.sso import TokenSet, refresh_tokens
 from emulator import Emulator, RefreshRotation
-from tests.lifecycle.conftest import entry_data
-from tests.lifecycle.helpers import STATUS, token_requests
+from tests.helpers import STATUS, entry_data, token_requests
 
 CONFIG_ENTRIES = "core.config_entries"
 

@@ -9,6 +9,7 @@ import time
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_ACCESS_TOKEN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
@@ -22,8 +23,13 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.tesla_token.clock_skew import (
+    hours_and_minutes,
+    is_notable,
+    needs_issue,
+    stored_clock_offset,
+)
 from custom_components.tesla_token.const import (
-    CONF_ACCESS_TOKEN,
     CONF_EXPIRES_AT,
     CONF_ISSUED_AT,
     CONF_REFRESH_TOKEN,
@@ -35,14 +41,17 @@ from custom_components.tesla_token.diagnostics import async_get_config_entry_dia
 from custom_components.tesla_token.repairs import clock_skew_issue_id
 from custom_components.tesla_token.sso import decode_jwt_claims
 from emulator import Emulator, RefreshRotation
-from tests.lifecycle.conftest import EMAIL, entry_data, mint_token_set
-from tests.lifecycle.helpers import (
+from tests.helpers import (
+    EMAIL,
     EXPIRES,
     STATUS,
     advance_in_steps,
+    entry_data,
+    mint_token_set,
     token_request_times,
     token_requests,
 )
+from tests.sso.jwts import make_jwt
 
 DAY = 86400
 HOUR = timedelta(hours=1)
@@ -50,6 +59,9 @@ MINUTE = timedelta(minutes=1)
 SECOND = timedelta(seconds=1)
 # Tesla's clock a day ahead of Home Assistant's, and a day behind it.
 OFFSETS = [pytest.param(DAY, id="tesla-ahead"), pytest.param(-DAY, id="tesla-behind")]
+
+# hass_client signs its requests: the clock must be frozen before it is made.
+pytestmark = pytest.mark.usefixtures("frozen_time")
 
 
 def our_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -148,10 +160,10 @@ async def test_times_stored_with_tesla_s_clock_are_put_right_by_one_refresh(
 )
 async def test_a_large_skew_is_told_once_and_cleared_when_the_clocks_agree(
     hass: HomeAssistant,
+    frozen_time: FrozenDateTimeFactory,
     hass_client: ClientSessionGenerator,
     *,
     emulator: Emulator,
-    frozen_time: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
     offset: int,
     key: str,
@@ -258,3 +270,52 @@ async def test_a_very_short_lifetime_is_refreshed_once_a_minute_at_most(
     times = token_request_times(emulator)
     assert 8 <= len(times) <= 10
     assert all(later - earlier >= 60 for earlier, later in pairwise(times))
+
+
+EIGHT_HOURS = {CONF_ISSUED_AT: 1000.0, CONF_EXPIRES_AT: 1000.0 + 8 * 3600.0}
+
+
+@pytest.mark.parametrize(
+    ("offset", "notable", "issue"),
+    [
+        (None, False, False),
+        (4, False, False),  # network delay and whole-second claims
+        (-300, False, False),
+        (301, True, False),  # a few minutes: logged
+        (-47 * 60, True, False),
+        (49 * 60, True, True),  # a tenth of 8 hours: a repair issue
+        (-86400, True, True),
+    ],
+)
+def test_thresholds(offset: float | None, notable: bool, issue: bool) -> None:
+    assert is_notable(offset) is notable
+    assert needs_issue(offset, EIGHT_HOURS) is issue
+
+
+def test_short_lifetimes_still_need_a_few_minutes_for_an_issue() -> None:
+    five_minutes = {CONF_ISSUED_AT: 0.0, CONF_EXPIRES_AT: 300.0}
+    assert not needs_issue(299, five_minutes)
+    assert needs_issue(301, five_minutes)
+
+
+@pytest.mark.parametrize(
+    ("offset", "parts"),
+    [(-86400, (24, 0)), (9000, (2, 30)), (600, (0, 10)), (-29, (0, 0)), (90, (0, 2))],
+)
+def test_hours_and_minutes(offset: float, parts: tuple[int, int]) -> None:
+    assert hours_and_minutes(offset) == parts
+
+
+@pytest.mark.parametrize(
+    ("access_token", "offset"),
+    [
+        (make_jwt({"iat": 1000 + 86400}), 86400.0),
+        (make_jwt({"iat": 400}), -600.0),
+        (make_jwt({"sub": "no iat"}), None),
+        ("qts-" + "0" * 64, None),  # not a JWT
+    ],
+)
+def test_stored_clock_offset(access_token: str, offset: float | None) -> None:
+    """The access token's iat against the local time it arrived (both stored)."""
+    data = {**EIGHT_HOURS, CONF_ACCESS_TOKEN: access_token}
+    assert stored_clock_offset(data) == offset

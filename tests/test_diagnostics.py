@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_ACCESS_TOKEN
 from homeassistant.core import HomeAssistant
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
@@ -13,9 +15,12 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.tesla_token.const import CONF_ACCESS_TOKEN, CONF_REFRESH_TOKEN
+from custom_components.tesla_token.const import CONF_REFRESH_TOKEN
 from emulator import Emulator
-from tests.lifecycle.conftest import EMAIL
+from tests.helpers import EMAIL
+
+# hass_client signs its requests: the clock must be frozen before it is made.
+pytestmark = pytest.mark.usefixtures("frozen_time")
 
 
 async def test_diagnostics_hold_no_secret(

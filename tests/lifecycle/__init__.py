@@ -1,1 +1,0 @@
-"""Tests of the token lifecycle: refresh coordinator, entities, repairs, actions."""
