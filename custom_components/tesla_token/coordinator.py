@@ -13,7 +13,7 @@ import time
 from typing import Any, override
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import CONF_ACCESS_TOKEN, CONF_EMAIL
+from homeassistant.const import CONF_ACCESS_TOKEN, CONF_EMAIL, CONF_REGION
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers.event import async_track_point_in_utc_time
@@ -33,7 +33,6 @@ from .const import (
     EVENT_TOKEN_REFRESH_FAILED,
     EVENT_TOKEN_REFRESHED,
     LOGGER,
-    REQUEST_TIMEOUT,
 )
 from .entry_data import token_data
 from .refresh_errors import (
@@ -59,11 +58,13 @@ from .repairs import (
     async_update_clock_skew_issue,
 )
 from .sso import (
+    SSO_BASES,
+    Region,
+    TeslaSso,
     TeslaSsoError,
+    TeslaSsoTemporaryError,
     TokenKind,
     TokenSet,
-    TransientError,
-    refresh_tokens,
     token_kind,
 )
 from .token_session import async_token_session
@@ -232,14 +233,14 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
         data = self.config_entry.data
         self._last_request = time.time()
         try:
-            tokens = await refresh_tokens(
+            sso = TeslaSso(
                 self._session,
-                str(data[CONF_ISSUER]),
-                str(data[CONF_REFRESH_TOKEN]),
-                trusted_base=data.get(CONF_AUTH_URL) or None,
-                timeout=REQUEST_TIMEOUT,
+                data.get(CONF_AUTH_URL) or SSO_BASES[Region(data[CONF_REGION])],
             )
-        except TransientError as err:
+            tokens = await sso.refresh(
+                str(data[CONF_REFRESH_TOKEN]), issuer=str(data[CONF_ISSUER])
+            )
+        except TeslaSsoTemporaryError as err:
             self._handle_temporary_failure(err)
         except TeslaSsoError as err:
             # Refused, or an issuer not to trust: retrying cannot help, signing in again does.
@@ -367,7 +368,9 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
                 self.account,
                 reason,
             )
-        retry_after = getattr(err, "retry_after", None)
+        retry_after = (
+            err.retry_after if isinstance(err, TeslaSsoTemporaryError) else None
+        )
         delay = retry_delay(
             self._failures,
             retry_after=retry_after,

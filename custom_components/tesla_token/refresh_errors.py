@@ -8,20 +8,22 @@ from homeassistant.exceptions import HomeAssistantError
 
 from .const import DOMAIN
 from .sso import (
-    InvalidServerUrl,
-    LoginRequired,
-    RateLimited,
-    ServerError,
-    SsoConnectionError,
+    LoginFailure,
+    TemporaryFailure,
     TeslaSsoError,
-    TransientError,
-    UnexpectedResponse,
-    WafBlocked,
-    WafChallenge,
+    TeslaSsoLoginError,
+    TeslaSsoTemporaryError,
+    TeslaSsoTokenRefusedError,
 )
 
-# Reasons of a server that blocks this network for a while: retries wait longer.
-BLOCKED_REASONS: Final = frozenset({"rate_limited", "waf_blocked", "waf_challenge"})
+# Tesla asked this network to back off: retries wait longer.
+BLOCKED_REASONS: Final = frozenset(
+    {
+        TemporaryFailure.RATE_LIMITED,
+        TemporaryFailure.WAF_BLOCKED,
+        TemporaryFailure.WAF_CHALLENGE,
+    }
+)
 
 
 class RefreshFailedError(HomeAssistantError):
@@ -54,21 +56,17 @@ class InvalidLifetimeError(Exception):
 
 
 def failure_reason(err: BaseException) -> str:
-    """Return a short, secret-free code for why a refresh failed."""
-    reasons: tuple[tuple[type[BaseException], str], ...] = (
-        (InvalidLifetimeError, "invalid_lifetime"),
-        (RateLimited, "rate_limited"),
-        (WafBlocked, "waf_blocked"),
-        (WafChallenge, "waf_challenge"),
-        (ServerError, "server_error"),
-        (SsoConnectionError, "connection_error"),
-        (UnexpectedResponse, "unexpected_response"),
-        (TransientError, "temporary_error"),
-        (LoginRequired, "login_required"),
-        (InvalidServerUrl, "untrusted_issuer"),
-        (TeslaSsoError, "sso_error"),
-    )
-    for error_type, reason in reasons:
-        if isinstance(err, error_type):
-            return reason
+    """Return a short, secret-free code for why a refresh failed (shown in events, state)."""
+    if isinstance(err, InvalidLifetimeError):
+        return "invalid_lifetime"
+    if isinstance(err, TeslaSsoTemporaryError):
+        return err.reason.value
+    if isinstance(err, TeslaSsoTokenRefusedError):
+        return "login_required"
+    if isinstance(err, TeslaSsoLoginError) and (
+        err.reason is LoginFailure.INVALID_SERVER_URL
+    ):
+        return "untrusted_issuer"
+    if isinstance(err, TeslaSsoError):
+        return "sso_error"
     return "unknown_error"
