@@ -44,7 +44,6 @@ from custom_components.tesla_token.const import (
 )
 from custom_components.tesla_token.entry_data import build_entry_data
 from custom_components.tesla_token.flow_input import ServerChoice
-from custom_components.tesla_token.refresh_errors import failure_reason
 from custom_components.tesla_token.repairs import refresh_failing_issue_id
 from custom_components.tesla_token.sso import Region, TokenSet
 from emulator import Emulator, Fault, FaultKind, RefreshRotation
@@ -552,9 +551,37 @@ async def test_timeout_keeps_token_and_recovers(
     await advance(hass, frozen_time, timedelta(minutes=10))
 
 
-def test_unexpected_errors_have_a_reason() -> None:
-    """An error that is not Tesla's still gets a short, secret-free reason."""
-    assert failure_reason(ValueError("boom")) == "unknown_error"
+async def test_an_unexpected_error_does_not_stop_the_schedule(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    frozen_time: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A bug (here: a stored region no release writes) is logged and retried like a failure."""
+    failures = async_capture_events(hass, EVENT_TOKEN_REFRESH_FAILED)
+    hass.config_entries.async_update_entry(
+        init_integration,
+        data={**init_integration.data, "auth_url": None, "region": "mars"},
+    )
+
+    await advance(hass, frozen_time, 6 * HOUR)
+
+    assert hass.states.get(STATUS).state == "refresh_failing"
+    assert [event.data["reason"] for event in failures] == ["unknown_error"]
+    assert "Unexpected error refreshing the token of owner@example.com" in caplog.text
+    assert token_requests(emulator) == 0
+
+    hass.config_entries.async_update_entry(
+        init_integration,
+        data={
+            **init_integration.data,
+            "auth_url": emulator.global_sso,
+            "region": "global",
+        },
+    )
+    await advance_in_steps(hass, frozen_time, 2 * MINUTE, 10 * timedelta(seconds=1))
+    assert hass.states.get(STATUS).state == "valid"
 
 
 TOKEN = "/oauth2/v3/token"

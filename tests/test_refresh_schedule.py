@@ -8,6 +8,7 @@ from custom_components.tesla_token.const import (
     CONF_REFRESH_MINUTES_BEFORE,
     CONF_REFRESH_MODE,
     CONF_REFRESH_SHARE,
+    CONF_REPAIR_GRACE_MINUTES,
     DEFAULT_OPTIONS,
     REFRESH_MODE_BEFORE_EXPIRY,
 )
@@ -16,9 +17,12 @@ from custom_components.tesla_token.refresh_schedule import (
     BLOCKED_FLOOR_SECONDS,
     RETRY_AFTER_CAP_SECONDS,
     backoff_delay,
+    forced_refresh_waits,
+    grace_period_ends_at,
     is_refresh_due,
     min_refresh_gap,
     next_refresh_at,
+    plan_retry,
     refresh_due_at,
     retry_after_seconds,
     retry_at,
@@ -190,3 +194,65 @@ def test_retry_at(now: float, issued: float, expires: float, when: float) -> Non
 )
 def test_retry_after_seconds(advice: float | None, seconds: float | None) -> None:
     assert retry_after_seconds(advice) == seconds
+
+
+@pytest.mark.parametrize(
+    ("options", "ends"),
+    [
+        ({}, ISSUED + HOUR),  # the default: an hour
+        ({**DEFAULT_OPTIONS, CONF_REPAIR_GRACE_MINUTES: 10}, ISSUED + 600),
+    ],
+)
+def test_grace_period_ends_at(options: dict[str, object], ends: float) -> None:
+    assert grace_period_ends_at(ISSUED, options) == ends
+
+
+@pytest.mark.parametrize(
+    ("now", "last_request", "not_before", "waits"),
+    [
+        (ISSUED, None, None, False),  # never asked
+        (ISSUED + 59, ISSUED, None, True),  # a minute apart
+        (ISSUED + 60, ISSUED, None, False),
+        (ISSUED + 600, ISSUED, ISSUED + 1200, True),  # Tesla's Retry-After
+        (ISSUED + 1200, ISSUED, ISSUED + 1200, False),
+    ],
+)
+def test_forced_refresh_waits(
+    now: float, last_request: float | None, not_before: float | None, waits: bool
+) -> None:
+    assert forced_refresh_waits(now, last_request, not_before) is waits
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "blocked", "earliest", "latest", "not_before"),
+    [
+        (None, False, 48, 72, None),  # a minute, moved by up to 20 %
+        (None, True, 900, 900, None),  # blocked: 15 minutes at least
+        (
+            1200,
+            True,
+            1200,
+            1200,
+            1200,
+        ),  # Tesla's Retry-After, which every trigger keeps
+    ],
+)
+def test_plan_retry(
+    retry_after: float | None,
+    blocked: bool,
+    earliest: float,
+    latest: float,
+    not_before: float | None,
+) -> None:
+    """The retry after a first failure six hours into an 8-hour token."""
+    now = ISSUED + 6 * HOUR
+    retry = plan_retry(
+        now,
+        1,
+        retry_after=retry_after,
+        blocked=blocked,
+        issued_at=ISSUED,
+        expires_at=EXPIRES,
+    )
+    assert now + earliest <= retry.at <= now + latest
+    assert retry.not_before == (None if not_before is None else now + not_before)

@@ -1,4 +1,4 @@
-"""How far Tesla's clock is from this one, and when that is worth telling (pure functions)."""
+"""How far Tesla's clock is from this one, and when that is worth telling."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any, Final
 
 from homeassistant.const import CONF_ACCESS_TOKEN
 
-from .const import CONF_EXPIRES_AT, CONF_ISSUED_AT
+from .const import CONF_EXPIRES_AT, CONF_ISSUED_AT, LOGGER
 from .sso import token_issued_at
 
 # Network delays and whole-second claims make a few seconds of difference normal; more than a
@@ -48,3 +48,17 @@ def hours_and_minutes(offset: float) -> tuple[int, int]:
     """Return the size of an offset as whole hours and the minutes left (rounded)."""
     minutes = round(abs(offset) / 60)
     return divmod(minutes, 60)
+
+
+def log_skew(account: str, offset: float) -> None:
+    """Warn that the clocks differ (refreshing the token of `account` measured it)."""
+    hours, minutes = hours_and_minutes(offset)
+    LOGGER.warning(
+        "Home Assistant's clock is about %d h %d min %s the clock of Tesla's sign-in server "
+        "(measured refreshing the token of %s); refreshes follow Home Assistant's clock, "
+        "but check its time zone and time synchronisation",
+        hours,
+        minutes,
+        "behind" if offset > 0 else "ahead of",
+        account,
+    )

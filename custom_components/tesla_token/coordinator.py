@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
-from enum import StrEnum
 from functools import partial
 import time
-from typing import Any, override
+from typing import override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_ACCESS_TOKEN, CONF_EMAIL, CONF_REGION
@@ -20,14 +19,13 @@ from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
-from .clock_skew import hours_and_minutes, is_notable, stored_clock_offset
+from .clock_skew import is_notable, log_skew, stored_clock_offset
 from .const import (
     CONF_AUTH_URL,
     CONF_EXPIRES_AT,
     CONF_ISSUED_AT,
     CONF_ISSUER,
     CONF_REFRESH_TOKEN,
-    CONF_REFRESH_TOKEN_ISSUED_AT,
     CONF_REFUSED_ISSUED_AT,
     DOMAIN,
     EVENT_TOKEN_REFRESH_FAILED,
@@ -47,9 +45,7 @@ from .refresh_schedule import (
     grace_period_ends_at,
     is_refresh_due,
     next_refresh_at,
-    retry_after_seconds,
-    retry_at,
-    retry_delay,
+    plan_retry,
 )
 from .repairs import (
     async_create_refresh_failing_issue,
@@ -63,43 +59,13 @@ from .sso import (
     TeslaSso,
     TeslaSsoError,
     TeslaSsoTemporaryError,
-    TokenKind,
     TokenSet,
-    token_kind,
 )
 from .token_session import async_token_session
+from .token_state import FailureRun, TokenState, describe_token
 from .token_store import token_store, tokens_refused, without_refusal
 
 type TeslaTokenConfigEntry = ConfigEntry[TeslaTokenCoordinator]
-
-
-class TokenStatus(StrEnum):
-    """How healthy an account's token is."""
-
-    VALID = "valid"
-    REFRESH_FAILING = "refresh_failing"
-    EXPIRED = "expired"
-    REAUTH_REQUIRED = "reauth_required"
-
-
-@dataclass(frozen=True, kw_only=True)
-class TokenState:
-    """What the entities show about an account's token (never the token itself)."""
-
-    status: TokenStatus
-    issued_at: datetime
-    expires_at: datetime
-    next_refresh: datetime | None
-    refresh_token_issued_at: datetime | None
-    token_kind: TokenKind
-    failing_since: datetime | None
-    failures: int
-    last_failure: str | None
-
-
-def _timestamp(value: Any) -> datetime | None:
-    """Return an epoch-seconds value as an aware UTC datetime (None stays None)."""
-    return None if value is None else dt_util.utc_from_timestamp(float(value))
 
 
 def _cancel(unsubscribe: CALLBACK_TYPE | None) -> None:
@@ -112,8 +78,9 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
     """Refreshes one account's token ahead of its expiry; never polls.
 
     Every trigger (the schedule, an action, update_entity, a caller that needs a valid token)
-    goes through `async_refresh_token`, under the entry's lock: a trigger that waited while
-    another one asked Tesla finds its outcome, and asks no more within a minute.
+    goes through `async_refresh_token`, under the entry's lock. An explicit refresh asks Tesla
+    at most once a minute after any request: one that waited for a running refresh gets its
+    outcome.
     """
 
     config_entry: TeslaTokenConfigEntry
@@ -131,13 +98,9 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
         self._session = async_token_session(hass)
         self._token_store = token_store(hass, entry.entry_id)
         self._stopped = False
-        # The current run of failures (none while refreshing works).
-        self._failures = 0
-        self._failing_since: float | None = None
-        self._last_failure: str | None = None
-        # Limits of the triggers other than the schedule: a minute apart, Tesla's Retry-After.
+        self._failures = FailureRun()
         self._last_request: float | None = None
-        self._not_before: float | None = None
+        self._not_before: float | None = None  # Tesla's Retry-After
         self._next_refresh: float | None = None
         self._unsub_refresh_timer: CALLBACK_TYPE | None = None
         self._unsub_expiry_timer: CALLBACK_TYPE | None = None
@@ -193,10 +156,19 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
                 await self._async_request()
             if self.reauth_required:
                 raise TokenRefusedError(self.account)
-            if (requested or force) and self._last_failure is not None:
-                raise RefreshFailedError(self._last_failure)
+            if (requested or force) and self._failures.last_reason is not None:
+                raise RefreshFailedError(self._failures.last_reason)
 
-    @callback
+    def _is_due(self, min_validity: float = 0) -> bool:
+        """Return whether the stored token is due for a refresh (see refresh_schedule)."""
+        return is_refresh_due(
+            time.time(),
+            float(self.config_entry.data[CONF_ISSUED_AT]),
+            self.expires_at,
+            self.config_entry.options,
+            min_validity=min_validity,
+        )
+
     def _should_request(
         self, force: bool, scheduled: bool, min_validity: float
     ) -> bool:
@@ -206,27 +178,14 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
             return True
         if force:
             return not forced_refresh_waits(now, self._last_request, self._not_before)
-        if self.reauth_required or (
-            self._not_before is not None and now < self._not_before
-        ):
+        if self.reauth_required or (self._not_before or 0) > now:
             # Refused tokens wait for a sign-in; Tesla's Retry-After is not hurried.
             return False
-        if (
-            self._failures
-            and self._next_refresh is not None
-            and now < self._next_refresh
-            and self.expires_at - now > min_validity
-        ):
+        waiting = self._failures.count and (self._next_refresh or 0) > now
+        if waiting and self.expires_at - now > min_validity:
             # The backoff's retry comes first, unless the token runs out sooner.
             return False
-        data = self.config_entry.data
-        return is_refresh_due(
-            now,
-            float(data[CONF_ISSUED_AT]),
-            self.expires_at,
-            self.config_entry.options,
-            min_validity=min_validity,
-        )
+        return self._is_due(min_validity)
 
     async def _async_request(self) -> None:
         """Ask Tesla for new tokens, store them first, then tell everyone."""
@@ -278,16 +237,10 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
 
         Tokens Tesla refused before (and no sign-in since) are tried again at once.
         """
-        data = self.config_entry.data
-        if not self.reauth_required and not is_refresh_due(
-            time.time(),
-            float(data[CONF_ISSUED_AT]),
-            float(data[CONF_EXPIRES_AT]),
-            self.config_entry.options,
-        ):
+        if not self.reauth_required and not self._is_due():
             # Continue from the stored expiry without a request.
             self._schedule_refresh_at(self._regular_refresh_time())
-            self._check_clock(stored_clock_offset(data))
+            self._check_clock(stored_clock_offset(self.config_entry.data))
             self._publish()
             return
         try:
@@ -311,7 +264,7 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
         """Refresh when due (homeassistant.update_entity); failures show in the state."""
         with suppress(TokenRefusedError, RefreshFailedError):
             await self.async_refresh_token(force=False)
-        return self._build_state()
+        return self._state()
 
     @override
     async def async_shutdown(self) -> None:
@@ -327,23 +280,17 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
     @callback
     def _handle_success(self, tokens: TokenSet) -> None:
         """Tell everyone about the new tokens (already stored)."""
-        if self._failures:
+        if self._failures.count:
             LOGGER.info("Refreshing the token of %s works again", self.account)
-        self._failures = 0
-        self._failing_since = self._last_failure = self._not_before = None
+        self._failures = FailureRun()
+        self._not_before = None
         _cancel(self._unsub_grace_timer)
         self._unsub_grace_timer = None
         self._schedule_refresh_at(self._regular_refresh_time())
         self._check_clock(tokens.clock_offset)
         self._publish()
-        self.hass.bus.async_fire(
-            EVENT_TOKEN_REFRESHED,
-            {
-                "entry_id": self.config_entry.entry_id,
-                "account": self.account,
-                "expires_at": dt_util.utc_from_timestamp(tokens.expires_at).isoformat(),
-            },
-        )
+        expires_at = dt_util.utc_from_timestamp(tokens.expires_at).isoformat()
+        self._fire(EVENT_TOKEN_REFRESHED, expires_at=expires_at)
         async_delete_refresh_failing_issue(self.hass, self.config_entry.entry_id)
 
     @callback
@@ -351,44 +298,37 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
         """Keep the stored tokens, retry with backoff, and tell when it lasts."""
         now = time.time()
         reason = failure_reason(err)
-        self._failures += 1
-        self._last_failure = reason
-        if self._failing_since is None:
-            self._failing_since = now
+        if self._failures.count:
+            LOGGER.debug(
+                "Refreshing the token of %s failed again (%s)", self.account, reason
+            )
+        else:
             LOGGER.info(
                 "Refreshing the token of %s failed (%s: %s); retrying in the background",
                 self.account,
                 reason,
                 err,
             )
-        else:
-            LOGGER.debug(
-                "Refresh %d for %s failed again (%s)",
-                self._failures,
-                self.account,
-                reason,
-            )
-        retry_after = (
-            err.retry_after if isinstance(err, TeslaSsoTemporaryError) else None
-        )
-        delay = retry_delay(
-            self._failures,
-            retry_after=retry_after,
+        self._failures = failures = self._failures.add(reason, now)
+        retry = plan_retry(
+            now,
+            failures.count,
+            retry_after=err.retry_after
+            if isinstance(err, TeslaSsoTemporaryError)
+            else None,
             blocked=reason in BLOCKED_REASONS,
+            issued_at=float(self.config_entry.data[CONF_ISSUED_AT]),
+            expires_at=self.expires_at,
         )
+        self._not_before = retry.not_before
+        self._schedule_refresh_at(retry.at)
         _cancel(self._unsub_grace_timer)
         self._unsub_grace_timer = self._track(
-            grace_period_ends_at(self._failing_since, self.config_entry.options),
-            partial(self._grace_period_ended, self._failing_since),
-        )
-        advice = retry_after_seconds(retry_after)
-        self._not_before = None if advice is None else now + advice
-        data = self.config_entry.data
-        self._schedule_refresh_at(
-            retry_at(now, delay, float(data[CONF_ISSUED_AT]), self.expires_at)
+            grace_period_ends_at(failures.since, self.config_entry.options),
+            partial(self._grace_period_ended, failures.since),
         )
         self._publish()
-        self._fire_failed(reason)
+        self._fire(EVENT_TOKEN_REFRESH_FAILED, reason=reason)
 
     @callback
     def _handle_refused(self, err: Exception) -> None:
@@ -406,25 +346,21 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
             entry,
             data={**entry.data, CONF_REFUSED_ISSUED_AT: entry.data[CONF_ISSUED_AT]},
         )
-        self._last_failure = reason
+        self._failures = replace(self._failures, last_reason=reason)
         self._cancel_timers()
         self._next_refresh = None
         self._publish()
-        self._fire_failed(reason)
+        self._fire(EVENT_TOKEN_REFRESH_FAILED, reason=reason)
         async_delete_refresh_failing_issue(self.hass, entry.entry_id)
         # Home Assistant's reauth flow raises its own issue (once, however often called).
         entry.async_start_reauth(self.hass)
 
     @callback
-    def _fire_failed(self, reason: str) -> None:
-        """Fire the failure event (entry, account and a short reason; never a token)."""
+    def _fire(self, event_type: str, **data: str) -> None:
+        """Fire an event about this account (with a time or a short reason; never a token)."""
+        entry_id = self.config_entry.entry_id
         self.hass.bus.async_fire(
-            EVENT_TOKEN_REFRESH_FAILED,
-            {
-                "entry_id": self.config_entry.entry_id,
-                "account": self.account,
-                "reason": reason,
-            },
+            event_type, {"entry_id": entry_id, "account": self.account, **data}
         )
 
     @callback
@@ -434,56 +370,30 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
             self._clock_warned = False
         elif not self._clock_warned and offset is not None:
             self._clock_warned = True
-            hours, minutes = hours_and_minutes(offset)
-            LOGGER.warning(
-                "Home Assistant's clock is about %d h %d min %s the clock of Tesla's "
-                "sign-in server (measured refreshing the token of %s); refreshes follow "
-                "Home Assistant's clock, but check its time zone and time synchronisation",
-                hours,
-                minutes,
-                "behind" if offset > 0 else "ahead of",
-                self.account,
-            )
+            log_skew(self.account, offset)
         async_update_clock_skew_issue(self.hass, self.config_entry, offset)
 
     # Publishing and timers.
 
-    @callback
-    def _publish(self) -> None:
-        """Hand the current state to the entities."""
-        self.async_set_updated_data(self._build_state())
-
-    @callback
-    def _build_state(self) -> TokenState:
+    def _state(self) -> TokenState:
         """Describe the stored token as it stands now."""
-        data = self.config_entry.data
-        if self.reauth_required:
-            status = TokenStatus.REAUTH_REQUIRED
-        elif self.expires_at <= time.time():
-            status = TokenStatus.EXPIRED
-        elif self._failures:
-            status = TokenStatus.REFRESH_FAILING
-        else:
-            status = TokenStatus.VALID
-        return TokenState(
-            status=status,
-            issued_at=dt_util.utc_from_timestamp(float(data[CONF_ISSUED_AT])),
-            expires_at=dt_util.utc_from_timestamp(self.expires_at),
-            next_refresh=_timestamp(self._next_refresh),
-            refresh_token_issued_at=_timestamp(data.get(CONF_REFRESH_TOKEN_ISSUED_AT)),
-            token_kind=token_kind(self.access_token),
-            failing_since=_timestamp(self._failing_since),
+        return describe_token(
+            self.config_entry.data,
+            now=time.time(),
             failures=self._failures,
-            last_failure=self._last_failure,
+            next_refresh=self._next_refresh,
         )
 
     @callback
+    def _publish(self) -> None:
+        """Hand the current state to the entities."""
+        self.async_set_updated_data(self._state())
+
     def _regular_refresh_time(self) -> float:
         """Return when to refresh the stored token, from its times and the options."""
-        data = self.config_entry.data
         return next_refresh_at(
             time.time(),
-            float(data[CONF_ISSUED_AT]),
+            float(self.config_entry.data[CONF_ISSUED_AT]),
             self.expires_at,
             self.config_entry.options,
         )
@@ -506,9 +416,8 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
             self._unsub_grace_timer,
         ):
             _cancel(unsubscribe)
-        self._unsub_refresh_timer = self._unsub_expiry_timer = (
-            self._unsub_grace_timer
-        ) = None
+        self._unsub_refresh_timer = None
+        self._unsub_expiry_timer = self._unsub_grace_timer = None
 
     @callback
     def _track(self, when: float, action: Callable[[datetime], None]) -> CALLBACK_TYPE:

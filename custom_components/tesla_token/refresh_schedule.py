@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 import math
 import random
 from typing import Any, Final
@@ -235,3 +236,40 @@ def retry_after_seconds(retry_after: float | None) -> float | None:
     if retry_after is None or math.isnan(retry_after):  # NaN is no advice
         return None
     return min(max(retry_after, 0.0), RETRY_AFTER_CAP_SECONDS)
+
+
+@dataclass(frozen=True)
+class Retry:
+    """When to ask again after a temporary failure."""
+
+    at: float  # epoch seconds of the next attempt
+    not_before: (
+        float | None
+    )  # the end of Tesla's Retry-After, which every trigger keeps
+
+
+def plan_retry(
+    now: float,
+    failures: int,
+    *,
+    retry_after: float | None,
+    blocked: bool,
+    issued_at: float,
+    expires_at: float,
+) -> Retry:
+    """Return the retry after the n-th failure in a row: backoff, floors, Retry-After, gap.
+
+    Args:
+        now: the current time (epoch seconds).
+        failures: how many attempts in a row have failed.
+        retry_after: the server's Retry-After advice, if it gave one.
+        blocked: the server rate-limited or firewalled the request (429, WAF).
+        issued_at: when the stored access token arrived (this machine's clock).
+        expires_at: when it expires.
+    """
+    delay = retry_delay(failures, retry_after=retry_after, blocked=blocked)
+    advice = retry_after_seconds(retry_after)
+    return Retry(
+        at=retry_at(now, delay, issued_at, expires_at),
+        not_before=None if advice is None else now + advice,
+    )

@@ -16,14 +16,10 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import (
-    TeslaTokenConfigEntry,
-    TeslaTokenCoordinator,
-    TokenState,
-    TokenStatus,
-)
+from .coordinator import TeslaTokenConfigEntry, TeslaTokenCoordinator
 from .entity import TeslaTokenEntity
 from .sso import TokenKind
+from .token_state import TokenState, TokenStatus
 
 # The coordinator does every request; entities never do.
 PARALLEL_UPDATES = 0

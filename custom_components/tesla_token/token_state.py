@@ -1,0 +1,95 @@
+"""What the entities show about an account's token, built from the entry (pure functions)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from homeassistant.const import CONF_ACCESS_TOKEN
+from homeassistant.util import dt as dt_util
+
+from .const import CONF_EXPIRES_AT, CONF_ISSUED_AT, CONF_REFRESH_TOKEN_ISSUED_AT
+from .sso import TokenKind, token_kind
+from .token_store import tokens_refused
+
+
+class TokenStatus(StrEnum):
+    """How healthy an account's token is."""
+
+    VALID = "valid"
+    REFRESH_FAILING = "refresh_failing"
+    EXPIRED = "expired"
+    REAUTH_REQUIRED = "reauth_required"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TokenState:
+    """What the entities show about an account's token (never the token itself)."""
+
+    status: TokenStatus
+    issued_at: datetime
+    expires_at: datetime
+    next_refresh: datetime | None
+    refresh_token_issued_at: datetime | None
+    token_kind: TokenKind
+    failing_since: datetime | None
+    failures: int
+    last_failure: str | None
+
+
+@dataclass(frozen=True)
+class FailureRun:
+    """The temporary failures in a row since the last success (none while refreshing works)."""
+
+    count: int = 0
+    since: float = 0.0  # epoch seconds of the first one (when count > 0)
+    last_reason: str | None = None  # also a refusal's, which counts no retry
+
+    def add(self, reason: str, now: float) -> FailureRun:
+        """Return the run with one more failure."""
+        return FailureRun(self.count + 1, self.since if self.count else now, reason)
+
+
+def _timestamp(value: Any) -> datetime | None:
+    """Return an epoch-seconds value as an aware UTC datetime (None stays None)."""
+    return None if value is None else dt_util.utc_from_timestamp(float(value))
+
+
+def describe_token(
+    data: Mapping[str, Any],
+    *,
+    now: float,
+    failures: FailureRun,
+    next_refresh: float | None,
+) -> TokenState:
+    """Describe the stored token as it stands at `now`.
+
+    Args:
+        data: the entry data (the tokens and their times).
+        now: the current time (epoch seconds).
+        failures: the failures since the last successful refresh.
+        next_refresh: when the next request is planned, if one is.
+    """
+    expires_at = float(data[CONF_EXPIRES_AT])
+    if tokens_refused(data):
+        status = TokenStatus.REAUTH_REQUIRED
+    elif expires_at <= now:
+        status = TokenStatus.EXPIRED
+    elif failures.count:
+        status = TokenStatus.REFRESH_FAILING
+    else:
+        status = TokenStatus.VALID
+    return TokenState(
+        status=status,
+        issued_at=dt_util.utc_from_timestamp(float(data[CONF_ISSUED_AT])),
+        expires_at=dt_util.utc_from_timestamp(expires_at),
+        next_refresh=_timestamp(next_refresh),
+        refresh_token_issued_at=_timestamp(data.get(CONF_REFRESH_TOKEN_ISSUED_AT)),
+        token_kind=token_kind(str(data[CONF_ACCESS_TOKEN])),
+        failing_since=_timestamp(failures.since) if failures.count else None,
+        failures=failures.count,
+        last_failure=failures.last_reason,
+    )
