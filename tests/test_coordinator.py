@@ -792,6 +792,10 @@ async def test_refresh_heals_refused_tokens(
     """If Tesla accepts the token again, a refresh clears the refusal."""
     emulator.state.revoke(EMAIL)
     await advance(hass, frozen_time, 6 * HOUR)
+    assert (
+        init_integration.data[CONF_REFUSED_ISSUED_AT]
+        == (init_integration.data[CONF_ISSUED_AT])
+    )
     # The same account signed in elsewhere; its new refresh token reaches the entry.
     tokens = await mint_token_set(emulator)
     hass.config_entries.async_update_entry(
