@@ -2,7 +2,7 @@
 
 Every input ends in a translated form error, the next step, or a new entry: never an unexpected
 exception (the flow would show "unknown" and log it), and never a request to anything but the
-server the person chose (or a Tesla SSO origin the contract trusts; refused before it leaves).
+server the person chose (or a Tesla SSO origin the SSO client trusts; refused before it leaves).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """What a person pastes, straight into the SSO client's readers, in bulk.
 
-Each reader either returns a usable value or raises the TeslaSsoError its contract names: never
+Each reader either returns a usable value or raises the TeslaSsoError its docstring names: never
 another exception, and never a value that would send a code or token to a foreign server.
 """
 
