@@ -22,7 +22,7 @@ from custom_components.tesla_token.sso import (
     validate_sso_base,
 )
 from custom_components.tesla_token.sso.tokens import decode_jwt_claims
-from tests.sso.expect import offline_browser_sign_in
+from tests.sso.helpers import offline_browser_sign_in
 
 from .budget import fuzz
 from .request_log import TESLA_ORIGINS, origin_of

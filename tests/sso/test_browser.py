@@ -20,7 +20,7 @@ from custom_components.tesla_token.sso.pkce import Pkce
 from custom_components.tesla_token.sso.token_endpoint import exchange_code
 from custom_components.tesla_token.sso.transport import Transport
 from emulator import Emulator
-from tests.sso.expect import offline_browser_sign_in, raises_sso
+from tests.sso.helpers import offline_browser_sign_in, raises_sso
 
 from .conftest import served
 

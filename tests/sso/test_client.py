@@ -20,7 +20,7 @@ from custom_components.tesla_token.sso import (
 )
 from custom_components.tesla_token.sso.tokens import decode_jwt_claims
 from emulator import Emulator, RefreshRotation
-from tests.sso.expect import raises_sso
+from tests.sso.helpers import raises_sso
 
 from .conftest import served
 from .jwts import make_jwt

@@ -35,7 +35,7 @@ from custom_components.tesla_token.sso.pkce import Pkce
 from custom_components.tesla_token.sso.token_endpoint import exchange_code
 from custom_components.tesla_token.sso.tokens import decode_jwt_claims
 from custom_components.tesla_token.sso.transport import Transport
-from tests.sso.expect import offline_browser_sign_in, raises_sso
+from tests.sso.helpers import offline_browser_sign_in, raises_sso
 
 from .jwts import make_jwt
 from .odd_server import MFA_PAGE, SIGN_IN_PAGE, OddServer, html, json_answer, redirect

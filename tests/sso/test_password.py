@@ -22,7 +22,7 @@ from custom_components.tesla_token.sso import (
 from custom_components.tesla_token.sso.tokens import decode_jwt_claims
 from custom_components.tesla_token.sso.transport import Transport
 from emulator import CaptchaMode, Emulator
-from tests.sso.expect import raises_sso
+from tests.sso.helpers import raises_sso
 
 from .conftest import served
 

@@ -18,7 +18,7 @@ from custom_components.tesla_token.sso.transport import (
     PAGE_LIMIT,
     parse_retry_after,
 )
-from tests.sso.expect import raises_sso
+from tests.sso.helpers import raises_sso
 
 from .jwts import make_jwt
 from .odd_server import SIGN_IN_PAGE, OddServer, html
