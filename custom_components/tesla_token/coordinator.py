@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 from functools import partial
 import time
-from typing import override
+from typing import Final, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_ACCESS_TOKEN, CONF_EMAIL, CONF_REGION
@@ -34,7 +34,6 @@ from .const import (
 )
 from .entry_data import token_data
 from .refresh_errors import (
-    BLOCKED_REASONS,
     InvalidLifetimeError,
     RefreshFailedError,
     TokenRefusedError,
@@ -56,6 +55,7 @@ from .repairs import (
 from .sso import (
     SSO_BASES,
     Region,
+    TemporaryFailure,
     TeslaSso,
     TeslaSsoError,
     TeslaSsoTemporaryError,
@@ -66,6 +66,13 @@ from .token_state import FailureRun, TokenState, describe_token
 from .token_store import token_store, tokens_refused, without_refusal
 
 type TeslaTokenConfigEntry = ConfigEntry[TeslaTokenCoordinator]
+
+# Tesla asked this network to back off: retries wait longer.
+_BLOCKED: Final = {
+    TemporaryFailure.RATE_LIMITED,
+    TemporaryFailure.WAF_BLOCKED,
+    TemporaryFailure.WAF_CHALLENGE,
+}
 
 
 def _cancel(unsubscribe: CALLBACK_TYPE | None) -> None:
@@ -316,7 +323,7 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
             retry_after=err.retry_after
             if isinstance(err, TeslaSsoTemporaryError)
             else None,
-            blocked=reason in BLOCKED_REASONS,
+            blocked=reason in _BLOCKED,
             issued_at=float(self.config_entry.data[CONF_ISSUED_AT]),
             expires_at=self.expires_at,
         )

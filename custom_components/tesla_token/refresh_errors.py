@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Final
-
 from homeassistant.exceptions import HomeAssistantError
 
 from .const import DOMAIN
 from .sso import (
     LoginFailure,
-    TemporaryFailure,
     TeslaSsoError,
     TeslaSsoLoginError,
     TeslaSsoTemporaryError,
     TeslaSsoTokenRefusedError,
-)
-
-# Tesla asked this network to back off: retries wait longer.
-BLOCKED_REASONS: Final = frozenset(
-    {
-        TemporaryFailure.RATE_LIMITED,
-        TemporaryFailure.WAF_BLOCKED,
-        TemporaryFailure.WAF_CHALLENGE,
-    }
 )
 
 

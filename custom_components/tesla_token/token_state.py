@@ -58,6 +58,15 @@ def _timestamp(value: Any) -> datetime | None:
     return None if value is None else dt_util.utc_from_timestamp(float(value))
 
 
+def _status(data: Mapping[str, Any], now: float, failures: FailureRun) -> TokenStatus:
+    """Return how healthy the stored token is at `now`."""
+    if tokens_refused(data):
+        return TokenStatus.REAUTH_REQUIRED
+    if float(data[CONF_EXPIRES_AT]) <= now:
+        return TokenStatus.EXPIRED
+    return TokenStatus.REFRESH_FAILING if failures.count else TokenStatus.VALID
+
+
 def describe_token(
     data: Mapping[str, Any],
     *,
@@ -74,16 +83,8 @@ def describe_token(
         next_refresh: when the next request is planned, if one is.
     """
     expires_at = float(data[CONF_EXPIRES_AT])
-    if tokens_refused(data):
-        status = TokenStatus.REAUTH_REQUIRED
-    elif expires_at <= now:
-        status = TokenStatus.EXPIRED
-    elif failures.count:
-        status = TokenStatus.REFRESH_FAILING
-    else:
-        status = TokenStatus.VALID
     return TokenState(
-        status=status,
+        status=_status(data, now, failures),
         issued_at=dt_util.utc_from_timestamp(float(data[CONF_ISSUED_AT])),
         expires_at=dt_util.utc_from_timestamp(expires_at),
         next_refresh=_timestamp(next_refresh),
