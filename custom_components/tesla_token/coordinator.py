@@ -207,7 +207,7 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
                 str(data[CONF_REFRESH_TOKEN]), issuer=str(data[CONF_ISSUER])
             )
         except TeslaSsoTemporaryError as err:
-            self._handle_temporary_failure(err)
+            self._handle_temporary_failure(err, err.retry_after)
         except TeslaSsoError as err:
             # Refused, or an issuer not to trust: retrying cannot help, signing in again does.
             self._handle_refused(err)
@@ -301,8 +301,15 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
         async_delete_refresh_failing_issue(self.hass, self.config_entry.entry_id)
 
     @callback
-    def _handle_temporary_failure(self, err: Exception) -> None:
-        """Keep the stored tokens, retry with backoff, and tell when it lasts."""
+    def _handle_temporary_failure(
+        self, err: Exception, retry_after: float | None = None
+    ) -> None:
+        """Keep the stored tokens, retry with backoff, and tell when it lasts.
+
+        Args:
+            err: what went wrong.
+            retry_after: the seconds Tesla asked to wait (Retry-After), if it did.
+        """
         now = time.time()
         reason = failure_reason(err)
         if self._failures.count:
@@ -320,9 +327,7 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
         retry = plan_retry(
             now,
             failures.count,
-            retry_after=err.retry_after
-            if isinstance(err, TeslaSsoTemporaryError)
-            else None,
+            retry_after=retry_after,
             blocked=reason in _BLOCKED,
             issued_at=float(self.config_entry.data[CONF_ISSUED_AT]),
             expires_at=self.expires_at,
