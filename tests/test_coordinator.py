@@ -1,4 +1,7 @@
-"""The token is refreshed ahead of its expiry, with no request in between."""
+"""The coordinator: the token is refreshed ahead of its expiry, with no request in between.
+
+Also: temporary failures and their backoff, tokens Tesla refuses, and where refreshes go.
+"""
 
 from __future__ import annotations
 
@@ -345,6 +348,27 @@ async def test_update_entity_refreshes_only_when_due(
     assert hass.states.get(STATUS).state == "valid"
 
 
+async def test_update_entity_does_not_hurry_the_backoff(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    frozen_time: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+) -> None:
+    """While refreshing fails, update_entity waits for the planned retry like the schedule."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    emulator.state.set_fault("token", Fault(FaultKind.STATUS, status=500, count=None))
+    await advance(hass, frozen_time, 6 * HOUR)
+    assert token_requests(emulator) == 1
+
+    frozen_time.tick(timedelta(seconds=30))
+    await hass.services.async_call(
+        "homeassistant", "update_entity", {"entity_id": STATUS}, blocking=True
+    )
+
+    assert token_requests(emulator) == 1
+    assert hass.states.get(STATUS).state == "refresh_failing"
+
+
 async def test_stopped_coordinator_makes_no_request(
     hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
 ) -> None:
@@ -584,6 +608,8 @@ async def test_an_unexpected_error_does_not_stop_the_schedule(
     assert hass.states.get(STATUS).state == "valid"
 
 
+# Refreshes at a scripted SSO server (a proxy of the person's choosing).
+
 TOKEN = "/oauth2/v3/token"
 # Where Tesla's Fleet API tokens come from: a Tesla host, but no SSO server of this client.
 FLEET_ISSUER = "https://fleet-auth.prd.vn.cloud.tesla.com/oauth2/v3/nts"
@@ -633,6 +659,7 @@ def _entry(server: OddServer, refresh_token: str, sub: str = SUB) -> MockConfigE
         ),
         options=dict(DEFAULT_OPTIONS),
         version=1,
+        minor_version=2,
     )
 
 
@@ -669,6 +696,7 @@ async def test_the_new_token_is_stored_and_the_next_refresh_goes_to_the_same_ser
     rotated: Iterator[str],
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """Each refresh spends the token the last one stored, at the server that issued it."""
     first = next(rotated)
     entry = _entry(server, first)
     issued: list[str] = []
