@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Container
 from dataclasses import dataclass
 from typing import Final
+
+import voluptuous as vol
 
 from .const import CONF_REFRESH_TOKEN, LOGGER
 from .flow_schemas import CONF_CALLBACK_URL, CONF_CAPTCHA, CONF_CODE, SECTION_ADVANCED
@@ -46,9 +47,19 @@ class StepError:
         False  # only a real browser gets through now: offer that path
     )
 
-    def on_form(self, fields: Container[str]) -> dict[str, str]:
+    def on_form(self, schema: vol.Schema) -> dict[str, str]:
         """The `errors` of a form: on this error's field when the form has it, else on base."""
+        fields = {str(marker.schema) for marker in schema.schema}
         return {self.field if self.field in fields else BASE: self.key}
+
+
+class InvalidInputError(Exception):
+    """What the person typed is refused before anything is sent to Tesla."""
+
+    def __init__(self, error: StepError) -> None:
+        """Refuse the input with this error."""
+        super().__init__(error.key)
+        self.error = error
 
 
 UNKNOWN: Final = StepError("unknown")
@@ -83,25 +94,21 @@ _ERRORS: Final[tuple[tuple[type[TeslaSsoError], StepError], ...]] = (
 )
 
 
-def flow_error(err: TeslaSsoError) -> StepError:
-    """The error to show for an SSO client error."""
+def flow_error(err: Exception) -> StepError:
+    """The error to show for a failed step: refused input, an SSO client error, or a surprise.
+
+    Anything else than those is unexpected: it is logged with its traceback (SSO errors never
+    carry a secret, and nothing here logs the input).
+    """
+    if isinstance(err, InvalidInputError):
+        return err.error
+    if not isinstance(err, TeslaSsoError):
+        LOGGER.error(
+            "Unexpected error while talking to Tesla's sign-in service", exc_info=err
+        )
+        return UNKNOWN
+    LOGGER.debug("Tesla sign-in step failed: %s", type(err).__name__)
     for error_type, step_error in _ERRORS:
         if isinstance(err, error_type):
             return step_error
     return UNKNOWN
-
-
-async def attempt[T](action: Awaitable[T]) -> T | StepError:
-    """Await a request to Tesla and turn its failure into the error to show.
-
-    Anything that is not an SSO client error is unexpected: it is logged with its traceback
-    (SSO errors never carry a secret, and nothing here logs the input).
-    """
-    try:
-        return await action
-    except TeslaSsoError as err:
-        LOGGER.debug("Tesla sign-in step failed: %s", type(err).__name__)
-        return flow_error(err)
-    except Exception:  # noqa: BLE001 - logged with its traceback below
-        LOGGER.exception("Unexpected error while talking to Tesla's sign-in service")
-        return UNKNOWN

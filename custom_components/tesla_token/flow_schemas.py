@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 from homeassistant.const import CONF_PASSWORD
@@ -31,11 +31,6 @@ CONF_CALLBACK_URL: Final = "callback_url"
 
 # The three ways to sign in, offered by the `user` and `reauth_confirm` menus.
 LOGIN_METHODS: Final = ["password", "browser", "token"]
-
-# The fields of the email-and-password form: errors on other fields land on `base` there.
-PASSWORD_FORM_FIELDS: Final = frozenset(
-    {CONF_EMAIL, CONF_PASSWORD, CONF_REGION, SECTION_ADVANCED}
-)
 
 _REGION_SELECTOR = SelectSelector(
     SelectSelectorConfig(
@@ -130,6 +125,14 @@ def reconfigure_schema(region: str) -> vol.Schema:
         {**_server_fields(region), vol.Optional(CONF_REFRESH_TOKEN): _SECRET}
     )
 
+
+# The forms that show the server choice, by step: each schema for the region shown.
+SERVER_FORMS: Final[Mapping[str, Callable[[str], vol.Schema]]] = {
+    "password": password_schema,
+    "browser": browser_schema,
+    "token": token_schema,
+    "reconfigure": reconfigure_schema,
+}
 
 CAPTCHA_SCHEMA: Final = vol.Schema(
     {vol.Required(CONF_CAPTCHA): TextSelector(TextSelectorConfig(autocomplete="off"))}

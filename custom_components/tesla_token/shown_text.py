@@ -7,6 +7,7 @@ sends is shown as plain text, without invisible or direction-changing characters
 
 from __future__ import annotations
 
+import base64
 import re
 import string
 from typing import Final
@@ -43,3 +44,10 @@ def plain_text(value: str, limit: int = MAX_SHOWN_LENGTH) -> str:
 def markdown_text(value: str, limit: int = MAX_SHOWN_LENGTH) -> str:
     """Server text for a markdown description: the plain text, shown literally."""
     return _MARKDOWN_SPECIAL.sub(r"\\\g<0>", plain_text(value, limit))
+
+
+def captcha_markdown(svg: bytes) -> str:
+    """The captcha image (SVG) as an inline markdown image for a step description."""
+    return (
+        f"![captcha](data:image/svg+xml;base64,{base64.b64encode(svg).decode('ascii')})"
+    )

@@ -26,7 +26,7 @@ from custom_components.tesla_token.const import (
 )
 from custom_components.tesla_token.repairs import reauth_issue_id
 from emulator import Account, Emulator
-from tests.flow.frontend import literal_text
+from tests.frontend import literal_text
 from tests.lifecycle.conftest import EMAIL, entry_data, mint_token_set
 from tests.lifecycle.helpers import (
     NEXT_REFRESH,
