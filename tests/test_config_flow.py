@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from http import HTTPStatus
@@ -277,61 +278,81 @@ async def test_wrong_password_then_right(flow: FlowDriver, emulator: Emulator) -
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
-async def test_locked_account(flow: FlowDriver, emulator: Emulator) -> None:
-    """A locked account says so; once unlocked, the sign-in works."""
+def _lock_account(emulator: Emulator, locked: bool) -> None:
     account = emulator.state.scenario.account(OWNER)
     assert account is not None
-    account.locked = True
+    account.locked = locked
+
+
+def _refuse_redirect_uri(emulator: Emulator, refused: bool) -> None:
+    emulator.state.scenario.redirect_uris = [
+        "https://example.com/other" if refused else "tesla://auth/callback"
+    ]
+
+
+def _drop_token_answer(emulator: Emulator, dropped: bool) -> None:
+    if dropped:  # the fault takes one request
+        emulator.state.set_fault("token", Fault(FaultKind.DROP))
+
+
+@pytest.mark.parametrize(
+    ("trouble", "key"),
+    [
+        (_lock_account, "account_locked"),
+        (_refuse_redirect_uri, "redirect_uri_refused"),
+        (_drop_token_answer, "cannot_connect"),  # after the sign-in passed
+    ],
+    ids=["account-locked", "redirect-uri-refused", "token-answer-lost"],
+)
+async def test_sign_in_refused_then_again(
+    flow: FlowDriver,
+    emulator: Emulator,
+    trouble: Callable[[Emulator, bool], None],
+    key: str,
+) -> None:
+    """Tesla refuses: the password form says why (keeping the email); once the trouble is
+    over, the same form signs in.
+    """
+    trouble(emulator, True)
     result = await flow.start("password")
     result = await flow.submit(result, credentials(emulator))
     assert result["step_id"] == "password"
-    assert result["errors"] == {"base": "account_locked"}
+    assert result["errors"] == {"base": key}
+    assert suggested(result)["email"] == OWNER
 
-    account.locked = False
+    trouble(emulator, False)
     result = await flow.submit(result, credentials(emulator))
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
-async def test_recaptcha_offers_the_browser_path(
-    flow: FlowDriver, emulator: Emulator
+@pytest.mark.parametrize(
+    ("scenario", "key"),
+    [
+        ({"recaptcha": True}, "recaptcha_required"),
+        ({"waf": WafMode.BLOCK}, "waf_blocked"),
+    ],
+    ids=["recaptcha", "firewall"],
+)
+async def test_only_a_browser_gets_through(
+    flow: FlowDriver, emulator: Emulator, scenario: dict[str, Any], key: str
 ) -> None:
-    """Tesla wants reCAPTCHA: the flow moves to the browser sign-in with an explanation."""
-    emulator.state.scenario.recaptcha = True
+    """Tesla wants reCAPTCHA, or its firewall blocks this network: the flow moves to the
+    browser sign-in with an explanation, and the person's browser gets through.
+    """
+    for name, value in scenario.items():
+        setattr(emulator.state.scenario, name, value)
     result = await flow.start("password")
     result = await flow.submit(result, credentials(emulator))
     assert result["step_id"] == "browser"
-    assert result["errors"] == {"base": "recaptcha_required"}
+    assert result["errors"] == {"base": key}
 
+    emulator.state.scenario.waf = WafMode.OFF  # a person's browser passes the firewall
     callback = await browser_sign_in(
         result["description_placeholders"]["authorize_url"], recaptcha=True
     )
-    result = await flow.submit(
-        result,
-        {"callback_url": callback, **server(emulator)},
-    )
+    result = await flow.submit(result, {"callback_url": callback, **server(emulator)})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == OWNER
-
-
-async def test_waf_block_offers_the_browser_path(
-    flow: FlowDriver, emulator: Emulator
-) -> None:
-    """Tesla's firewall blocks this network: wait, then the browser path."""
-    emulator.state.scenario.waf = WafMode.BLOCK
-    result = await flow.start("password")
-    result = await flow.submit(result, credentials(emulator))
-    assert result["step_id"] == "browser"
-    assert result["errors"] == {"base": "waf_blocked"}
-
-    emulator.state.scenario.waf = WafMode.OFF
-    callback = await browser_sign_in(
-        result["description_placeholders"]["authorize_url"]
-    )
-    result = await flow.submit(
-        result,
-        {"callback_url": callback, **server(emulator)},
-    )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
 async def test_already_configured(
@@ -413,18 +434,6 @@ async def test_captcha_image_unavailable(flow: FlowDriver, emulator: Emulator) -
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
-async def test_token_exchange_fails(flow: FlowDriver, emulator: Emulator) -> None:
-    """The sign-in passed but the token endpoint failed: start over, then it works."""
-    emulator.state.set_fault("token", Fault(FaultKind.DROP))
-    result = await flow.start("password")
-    result = await flow.submit(result, credentials(emulator))
-    assert result["step_id"] == "password"
-    assert result["errors"] == {"base": "cannot_connect"}
-
-    result = await flow.submit(result, credentials(emulator))
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-
-
 async def test_single_mfa_device_is_chosen_without_asking(
     flow: FlowDriver, emulator: Emulator
 ) -> None:
@@ -459,19 +468,6 @@ async def test_too_many_wrong_passcodes(flow: FlowDriver, emulator: Emulator) ->
     result = await flow.submit(result, {"device": watch})
     code = emulator.state.totp(MFA_ACCOUNT, "Watch")
     result = await flow.submit(result, {"code": code})
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-
-
-async def test_redirect_uri_refused(flow: FlowDriver, emulator: Emulator) -> None:
-    """Tesla refusing the return address says the integration needs an update."""
-    emulator.state.scenario.redirect_uris = ["https://example.com/other"]
-    result = await flow.start("password")
-    result = await flow.submit(result, credentials(emulator))
-    assert result["step_id"] == "password"
-    assert result["errors"] == {"base": "redirect_uri_refused"}
-
-    emulator.state.scenario.redirect_uris = ["tesla://auth/callback"]
-    result = await flow.submit(result, credentials(emulator))
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
@@ -1314,6 +1310,7 @@ async def test_a_four_megabyte_paste_into_the_token_step(
 async def test_an_overlong_token_in_reconfigure(
     flow: FlowDriver, emulator: Emulator
 ) -> None:
+    """Refused on the token field without asking Tesla; the entry stays as it was."""
     entry = await flow.add_entry(emulator)
     stored = dict(entry.data)
     token = emulator.state.mint_refresh_token(OWNER)
@@ -1327,6 +1324,9 @@ async def test_an_overlong_token_in_reconfigure(
     assert result["errors"] == {"refresh_token": "input_too_long"}
     assert sso_requests(emulator) == []
     assert dict(entry.data) == stored
+
+    result = await flow.submit(result, {"refresh_token": token, **server(emulator)})
+    assert result["reason"] == "reconfigure_successful"
 
 
 async def test_an_overlong_captcha_answer(flow: FlowDriver, emulator: Emulator) -> None:
@@ -1360,6 +1360,9 @@ async def test_an_overlong_mfa_code(flow: FlowDriver, emulator: Emulator) -> Non
     result = await flow.submit(result, {"code": code + "-" * 1_000_000})
     assert result["errors"] == {"code": "invalid_mfa_code"}
     assert len(emulator.state.requests) == served
+
+    result = await flow.submit(result, {"code": code})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
 # --- Text from Tesla shown literally -------------------------------------------------------
