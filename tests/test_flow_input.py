@@ -14,7 +14,12 @@ from custom_components.tesla_token.flow_input import (
     compact_token,
     parse_mfa_code,
 )
-from custom_components.tesla_token.sso import SSO_BASES, InvalidServerUrl, Region
+from custom_components.tesla_token.sso import (
+    SSO_BASES,
+    LoginFailure,
+    Region,
+    TeslaSsoLoginError,
+)
 
 
 @pytest.mark.parametrize(
@@ -77,10 +82,11 @@ def test_server_choice_of_a_form() -> None:
     assert (
         ServerChoice.from_input({"region": "global"}).base == SSO_BASES[Region.GLOBAL]
     )
-    with pytest.raises(InvalidServerUrl):
+    with pytest.raises(TeslaSsoLoginError) as refused:
         ServerChoice.from_input(
             {"region": "global", "advanced": {"auth_url": "ftp://x"}}
         )
+    assert refused.value.reason is LoginFailure.INVALID_SERVER_URL
 
 
 def test_server_choice_of_an_entry() -> None:

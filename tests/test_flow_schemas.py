@@ -40,8 +40,8 @@ def test_sections_default_to_the_shown_values() -> None:
 
 def test_device_choice_labels_are_plain_text() -> None:
     factors = [
-        MfaFactor(id="f1", name="[Phone](https://evil.example)", factor_type="TOTP"),
-        MfaFactor(id="f2", name="Wa\u202etch", factor_type="TOTP"),
+        MfaFactor(id="f1", name="[Phone](https://evil.example)"),
+        MfaFactor(id="f2", name="Wa\u202etch"),
     ]
     selector = mfa_device_schema(factors).schema["device"]
     assert selector.config["options"] == [

@@ -19,13 +19,7 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_PASSWORD
 from homeassistant.core import callback
 
-from .const import (
-    CONF_EMAIL,
-    CONF_REFRESH_TOKEN,
-    DEFAULT_OPTIONS,
-    DOMAIN,
-    REQUEST_TIMEOUT,
-)
+from .const import CONF_EMAIL, CONF_REFRESH_TOKEN, DEFAULT_OPTIONS, DOMAIN
 from .entry_data import build_entry_data
 from .flow_errors import (
     AUTH_LINK_CHANGED,
@@ -52,13 +46,13 @@ from .options_flow import TeslaTokenOptionsFlow
 from .shown_text import captcha_markdown, markdown_text, plain_text
 from .sso import (
     REDIRECT_URI,
-    BrowserLogin,
+    BrowserSignIn,
     CaptchaRequired,
     MfaRequired,
     Region,
+    TeslaSso,
     TokenKind,
     TokenSet,
-    refresh_tokens,
     token_kind,
 )
 from .token_session import async_token_session
@@ -82,7 +76,7 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
         self._server = ServerChoice(Region.GLOBAL)
         self._sign_in = PasswordSignInState()
         # The browser sign-in, kept across retries so its link (PKCE, state) stays valid.
-        self._browser: BrowserLogin | None = None
+        self._browser: BrowserSignIn | None = None
 
     @staticmethod
     @callback
@@ -282,7 +276,9 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
         user_input: Mapping[str, Any] | None = None,
     ) -> ConfigFlowResult:
         if self._browser is None:
-            self._browser = BrowserLogin(self._server.base)
+            self._browser = TeslaSso(
+                async_token_session(self.hass), self._server.base
+            ).browser_sign_in()
         return self._show_form(
             "browser",
             error,
@@ -306,10 +302,7 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
             self._browser = None
             raise InvalidInputError(AUTH_LINK_CHANGED)
         check_length(user_input, CONF_CALLBACK_URL)
-        authorized = self._browser.parse_callback(user_input.get(CONF_CALLBACK_URL, ""))
-        return await self._browser.fetch_tokens(
-            async_token_session(self.hass), authorized, timeout=REQUEST_TIMEOUT
-        )
+        return await self._browser.fetch_tokens(user_input.get(CONF_CALLBACK_URL, ""))
 
     # --- Existing refresh token -----------------------------------------------------------
 
@@ -340,13 +333,9 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
         )
         if token_kind(refresh_token) in _LEGACY_KINDS:
             raise InvalidInputError(LEGACY_TOKEN)
-        return await refresh_tokens(
-            async_token_session(self.hass),
-            self._server.base,
-            refresh_token,
-            trusted_base=self._server.base,
-            timeout=REQUEST_TIMEOUT,
-        )
+        return await TeslaSso(
+            async_token_session(self.hass), self._server.base
+        ).refresh(refresh_token)
 
     # --- Shared ---------------------------------------------------------------------------
 

@@ -8,14 +8,15 @@ import aiohttp
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.aiohttp_client import async_create_clientsession
 
-from .const import DOMAIN, REQUEST_TIMEOUT
+from .const import DOMAIN
 from .flow_input import MfaCode, MfaCodeKind
 from .sso import (
     CaptchaRequired,
-    LoginSession,
     LoginStep,
     MfaFactor,
     MfaRequired,
+    PasswordSignIn,
+    TeslaSso,
     TokenSet,
 )
 
@@ -24,7 +25,7 @@ type NextStep = CaptchaRequired | MfaRequired | TokenSet
 
 
 async def _async_close(
-    websession: aiohttp.ClientSession, login: LoginSession | None
+    websession: aiohttp.ClientSession, login: PasswordSignIn | None
 ) -> None:
     """Cancel an unfinished sign-in at Tesla (best effort), then release the session."""
     if login is not None:
@@ -46,7 +47,7 @@ class PasswordSignInState:
         self.factor: MfaFactor | None = None  # the chosen MFA device
         self._password = ""
         self._websession: aiohttp.ClientSession | None = None
-        self._login: LoginSession | None = None
+        self._login: PasswordSignIn | None = None
 
     async def async_begin(
         self, hass: HomeAssistant, base: str, email: str, password: str
@@ -64,9 +65,7 @@ class PasswordSignInState:
                 hass, auto_cleanup=False, cookie_jar=aiohttp.CookieJar(unsafe=True)
             )
         self._websession.cookie_jar.clear()
-        login = self._login = LoginSession(
-            self._websession, base, timeout=REQUEST_TIMEOUT
-        )
+        login = self._login = TeslaSso(self._websession, base).password_sign_in()
         if (captcha := await login.start(email)) is not None:
             return captcha
         return await self._async_next(await login.submit_credentials(email, password))
@@ -113,9 +112,9 @@ class PasswordSignInState:
         return tokens
 
     @property
-    def _running(self) -> LoginSession:
+    def _running(self) -> PasswordSignIn:
         """The running conversation: the captcha and MFA steps come only while one runs."""
-        return cast("LoginSession", self._login)
+        return cast("PasswordSignIn", self._login)
 
     def end(self) -> None:
         """Forget the conversation and the password (the session stays for a new one)."""

@@ -14,7 +14,8 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.tesla_token.const import DOMAIN, REQUEST_TIMEOUT
+from custom_components.tesla_token.const import DOMAIN
+from custom_components.tesla_token.sso.client import DEFAULT_TIMEOUT as REQUEST_TIMEOUT
 from emulator import Fault, FaultKind, RefreshRotation
 
 EN_JSON: Final = (

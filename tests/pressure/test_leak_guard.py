@@ -19,7 +19,7 @@ from homeassistant.setup import async_setup_component
 import pytest
 
 from custom_components.tesla_token.const import DOMAIN
-from custom_components.tesla_token.sso import Authorized, LoginSession
+from custom_components.tesla_token.sso import Authorized, TeslaSso
 from emulator import Emulator
 from tests.leak_guard import (
     Exposure,
@@ -84,7 +84,7 @@ async def test_emulator_secrets_are_collected(emulator: Emulator) -> None:
     minted = emulator.state.mint_refresh_token("owner@example.com")
     passcode = emulator.state.totp("mfa@example.com", "Phone")
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-        login = LoginSession(http, emulator.global_sso)
+        login = TeslaSso(http, emulator.global_sso).password_sign_in()
         await login.start("owner@example.com")
         authorized = await login.submit_credentials(
             "owner@example.com", "tesla-demo-password"
