@@ -107,6 +107,7 @@ class PasswordSignInState:
         return await self._async_tokens()
 
     async def _async_tokens(self) -> TokenSet:
+        """Exchange the authorization code for tokens; the conversation is over."""
         tokens = await self._running.fetch_tokens()
         self.end()
         return tokens

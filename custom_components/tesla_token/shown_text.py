@@ -3,6 +3,7 @@
 Descriptions of Home Assistant's dialogs are rendered as markdown, and placeholder values go in
 unescaped: a device name such as `[click](https://…)` would become a link. Whatever the server
 sends is shown as plain text, without invisible or direction-changing characters, and short.
+The captcha image goes into its step's description as an inline image.
 """
 
 from __future__ import annotations
