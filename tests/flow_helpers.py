@@ -1,6 +1,8 @@
 """Driving the config flow in tests as a person does: accounts, forms, a scripted browser.
 
-Every result the driver gets is shown to the leak guard and checked for translations.
+Every result the driver (`FlowDriver`) gets is shown to the leak guard and checked for
+translations; `start` and `submit` alone check nothing (the fuzz tests check the results they
+keep).
 """
 
 from __future__ import annotations
@@ -55,6 +57,23 @@ def credentials(
 ) -> dict[str, Any]:
     """A filled-in `password` form."""
     return {"email": email, "password": password, **server(emulator)}
+
+
+async def start(hass: HomeAssistant, method: str) -> ConfigFlowResult:
+    """Open the config flow and choose a sign-in method (unchecked: see FlowDriver)."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    return await submit(hass, result, {"next_step_id": method})
+
+
+async def submit(
+    hass: HomeAssistant, result: ConfigFlowResult, user_input: Mapping[str, Any]
+) -> ConfigFlowResult:
+    """Submit the form of a flow step (unchecked: see FlowDriver)."""
+    return await hass.config_entries.flow.async_configure(
+        result["flow_id"], dict(user_input)
+    )
 
 
 def account_sub(emulator: Emulator, email: str) -> str:
@@ -228,11 +247,7 @@ class FlowDriver:
         self, result: ConfigFlowResult, user_input: Mapping[str, Any]
     ) -> ConfigFlowResult:
         """Submit the form (or menu choice) of a config flow step."""
-        return self.shown(
-            await self.hass.config_entries.flow.async_configure(
-                result["flow_id"], dict(user_input)
-            )
-        )
+        return self.shown(await submit(self.hass, result, user_input))
 
     async def start_options(self, entry: ConfigEntry) -> ConfigFlowResult:
         """Open the options flow of an entry."""

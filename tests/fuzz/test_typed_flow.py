@@ -22,11 +22,11 @@ from tests.flow_helpers import (
     MFA_ACCOUNT,
     OWNER,
     PASSWORD,
-    FlowDriver,
     browser_sign_in,
     server,
+    start,
+    submit,
 )
-from tests.leak_guard import LeakGuard
 
 from .budget import fuzz
 from .flow_example import FlowExample, chosen_origins
@@ -52,14 +52,10 @@ def example(
     emulator: Emulator,
     quick_loop: None,
     ha_request_log: RequestLog,
-    *,
     caplog: pytest.LogCaptureFixture,
-    leak_guard: LeakGuard,
 ) -> FlowExample:
     """Home Assistant, the emulator, and the checks and clean-up of each example."""
-    return FlowExample(
-        hass, emulator, ha_request_log, caplog, FlowDriver(hass, leak_guard)
-    )
+    return FlowExample(hass, emulator, ha_request_log, caplog)
 
 
 def with_server(auth_url: str, region: str, **fields: Any) -> dict[str, Any]:
@@ -86,7 +82,7 @@ async def test_typed_refresh_token(
     real: bool,
 ) -> None:
     """Any pasted refresh token and server: a translated error or a new entry."""
-    emulator = example.emulator
+    hass, emulator = example.hass, example.emulator
     auth_url = data.draw(custom_servers(emulator.base_url), label="auth_url")
     if real:  # a valid token, as copying may break it up
         token = data.draw(broken_up(emulator.state.mint_refresh_token(OWNER)))
@@ -94,9 +90,9 @@ async def test_typed_refresh_token(
     assume("".join(token.split()) not in auth_url)
     example.begin()
 
-    result = await example.flow.start("token")
-    result = await example.flow.submit(
-        result, with_server(auth_url, region, refresh_token=token)
+    result = await start(hass, "token")
+    result = await submit(
+        hass, result, with_server(auth_url, region, refresh_token=token)
     )
 
     count("flow token step: typed refresh token", example.check(result))
@@ -117,10 +113,10 @@ async def test_pasted_callback(
     clean: bool,
 ) -> None:
     """Any pasted callback: a translated error or a new entry; an intact one with a real code works."""
-    emulator = example.emulator
+    hass, emulator = example.hass, example.emulator
     example.begin()
-    result = await example.flow.start("browser")
-    result = await example.flow.submit(result, server(emulator))
+    result = await start(hass, "browser")
+    result = await submit(hass, result, server(emulator))
     placeholders = result["description_placeholders"]
     assert placeholders is not None
     link = placeholders["authorize_url"]
@@ -134,8 +130,8 @@ async def test_pasted_callback(
         label="pasted",
     )
 
-    result = await example.flow.submit(
-        result, {**server(emulator), "callback_url": pasted.text}
+    result = await submit(
+        hass, result, {**server(emulator), "callback_url": pasted.text}
     )
 
     count("flow browser step: pasted callback", example.check(result))
@@ -169,7 +165,7 @@ async def test_typed_credentials(
     sign_in: tuple[str, str],
 ) -> None:
     """Any email, password and server: a translated error, the next step, or a new entry."""
-    emulator = example.emulator
+    hass, emulator = example.hass, example.emulator
     email, password = sign_in
     auth_url = data.draw(custom_servers(emulator.base_url), label="auth_url")
     # The form shows the email and server again; a password inside them (this example's or an
@@ -181,9 +177,9 @@ async def test_typed_credentials(
     example.shown_again.add(shown)
     example.begin()
 
-    result = await example.flow.start("password")
-    result = await example.flow.submit(
-        result, with_server(auth_url, region, email=email, password=password)
+    result = await start(hass, "password")
+    result = await submit(
+        hass, result, with_server(auth_url, region, email=email, password=password)
     )
 
     outcome = example.check(result)
@@ -209,10 +205,11 @@ async def test_typed_captcha(
     answer_kind: str,
 ) -> None:
     """Any captcha answer: a new image with an error, or a new entry for the right one."""
-    emulator = example.emulator
+    hass, emulator = example.hass, example.emulator
     example.begin()
-    result = await example.flow.start("password")
-    result = await example.flow.submit(
+    result = await start(hass, "password")
+    result = await submit(
+        hass,
         result,
         {**server(emulator), "email": CAPTCHA_ACCOUNT, "password": PASSWORD},
     )
@@ -226,7 +223,7 @@ async def test_typed_captcha(
         ),
     }[answer_kind]
 
-    result = await example.flow.submit(result, {"captcha": answer})
+    result = await submit(hass, result, {"captcha": answer})
 
     outcome = example.check(result)
     count("flow captcha step: typed answer", outcome)
@@ -249,11 +246,11 @@ async def test_typed_mfa_code(
     code_kind: str,
 ) -> None:
     """Any MFA code: a translated error on the form (or back to sign-in), or a new entry."""
-    emulator = example.emulator
+    hass, emulator = example.hass, example.emulator
     example.begin()
-    result = await example.flow.start("password")
-    result = await example.flow.submit(
-        result, {**server(emulator), "email": MFA_ACCOUNT, "password": PASSWORD}
+    result = await start(hass, "password")
+    result = await submit(
+        hass, result, {**server(emulator), "email": MFA_ACCOUNT, "password": PASSWORD}
     )
     assert result["step_id"] == "mfa_device"
     schema = result["data_schema"]
@@ -262,7 +259,7 @@ async def test_typed_mfa_code(
         option["label"]: option["value"]
         for option in schema.schema["device"].config["options"]
     }
-    result = await example.flow.submit(result, {"device": factors[device]})
+    result = await submit(hass, result, {"device": factors[device]})
     assert result["step_id"] == "mfa"
     if code_kind == "typed":
         code = data.draw(mfa_codes, label="code")
@@ -277,7 +274,7 @@ async def test_typed_mfa_code(
             else unused[0]
         )
 
-    result = await example.flow.submit(result, {"code": code})
+    result = await submit(hass, result, {"code": code})
 
     count("flow mfa step: typed code", example.check(result))
     example.check_requests(chosen_origins(emulator.global_sso, "global"))
