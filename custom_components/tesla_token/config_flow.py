@@ -16,7 +16,7 @@ from homeassistant.config_entries import (
     ConfigFlow,
     ConfigFlowResult,
 )
-from homeassistant.const import CONF_PASSWORD
+from homeassistant.const import CONF_CODE, CONF_DEVICE, CONF_PASSWORD
 from homeassistant.core import callback
 
 from .const import CONF_EMAIL, CONF_REFRESH_TOKEN, DEFAULT_OPTIONS, DOMAIN
@@ -34,8 +34,6 @@ from .flow_schemas import (
     CAPTCHA_SCHEMA,
     CONF_CALLBACK_URL,
     CONF_CAPTCHA,
-    CONF_CODE,
-    CONF_DEVICE,
     LOGIN_METHODS,
     MFA_SCHEMA,
     SERVER_FORMS,

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from homeassistant.const import CONF_CODE
 import voluptuous as vol
 
 from .const import CONF_REFRESH_TOKEN, LOGGER
-from .flow_schemas import CONF_CALLBACK_URL, CONF_CAPTCHA, CONF_CODE, SECTION_ADVANCED
+from .flow_schemas import CONF_CALLBACK_URL, CONF_CAPTCHA, SECTION_ADVANCED
 from .sso import (
     LoginFailure,
     TemporaryFailure,
-    TeslaSsoError,
     TeslaSsoLoginError,
     TeslaSsoTemporaryError,
     TeslaSsoTokenRefusedError,
@@ -93,7 +93,9 @@ def flow_error(err: Exception) -> StepError:
     """
     if isinstance(err, InvalidInputError):
         return err.error
-    if not isinstance(err, TeslaSsoError):
+    if not isinstance(
+        err, (TeslaSsoLoginError, TeslaSsoTemporaryError, TeslaSsoTokenRefusedError)
+    ):
         LOGGER.error(
             "Unexpected error while talking to Tesla's sign-in service", exc_info=err
         )
@@ -108,6 +110,4 @@ def flow_error(err: Exception) -> StepError:
         return INVALID_REFRESH_TOKEN
     if isinstance(err, TeslaSsoTemporaryError):
         return _ERRORS.get(err.reason, CANNOT_CONNECT)
-    if isinstance(err, TeslaSsoLoginError):
-        return _ERRORS[err.reason]
-    return UNKNOWN
+    return _ERRORS[err.reason]

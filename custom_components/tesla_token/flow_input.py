@@ -8,9 +8,11 @@ from enum import StrEnum
 import re
 from typing import Any, Final
 
+from homeassistant.const import CONF_CODE
+
 from .const import CONF_AUTH_URL, CONF_REFRESH_TOKEN, CONF_REGION
 from .flow_errors import INVALID_MFA_CODE, InvalidInputError, StepError
-from .flow_schemas import CONF_CALLBACK_URL, CONF_CAPTCHA, CONF_CODE, SECTION_ADVANCED
+from .flow_schemas import CONF_CALLBACK_URL, CONF_CAPTCHA, SECTION_ADVANCED
 from .sso import SSO_BASES, Region, validate_sso_base
 
 _PASSCODE = re.compile(r"[0-9]{6}")  # ASCII digits only: Tesla takes no others

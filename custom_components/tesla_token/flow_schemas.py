@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
-from homeassistant.const import CONF_PASSWORD
+from homeassistant.const import CONF_CODE, CONF_DEVICE, CONF_PASSWORD
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers.selector import (
     SelectOptionDict,
@@ -22,11 +22,10 @@ from .const import CONF_AUTH_URL, CONF_EMAIL, CONF_REFRESH_TOKEN, CONF_REGION
 from .shown_text import plain_text
 from .sso import MfaFactor, Region
 
-# Keys of the flow's own fields (the entry data keys live in const.py).
+# Keys of the flow's own fields (besides homeassistant.const's CONF_CODE and CONF_DEVICE;
+# the entry data keys live in const.py).
 SECTION_ADVANCED: Final = "advanced"
 CONF_CAPTCHA: Final = "captcha"
-CONF_DEVICE: Final = "device"
-CONF_CODE: Final = "code"
 CONF_CALLBACK_URL: Final = "callback_url"
 
 # The three ways to sign in, offered by the `user` and `reauth_confirm` menus.
