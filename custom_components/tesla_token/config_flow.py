@@ -6,67 +6,47 @@ the person's own browser (they paste the callback address back), or an existing 
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Container, Mapping
-from typing import Any, Final, cast
+from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
+from typing import Any, Final
 
-import aiohttp
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
 )
-from homeassistant.const import CONF_EMAIL, CONF_PASSWORD, CONF_REGION
+from homeassistant.const import CONF_CODE, CONF_DEVICE, CONF_EMAIL, CONF_PASSWORD
 from homeassistant.core import callback
-from homeassistant.helpers.aiohttp_client import async_create_clientsession
-import voluptuous as vol
 
 from .const import CONF_REFRESH_TOKEN, DEFAULT_OPTIONS, DOMAIN
 from .entry_data import build_entry_data
 from .flow_errors import (
     AUTH_LINK_CHANGED,
-    INVALID_MFA_CODE,
     LEGACY_TOKEN,
+    InvalidInputError,
     StepError,
-    attempt,
+    flow_error,
 )
-from .flow_input import (
-    MfaCode,
-    MfaCodeKind,
-    ServerChoice,
-    compact_token,
-    input_too_long,
-    parse_mfa_code,
-)
+from .flow_input import ServerChoice, check_length, compact_token, parse_mfa_code
+from .flow_password import NextStep, PasswordSignInState
 from .flow_schemas import (
     CAPTCHA_SCHEMA,
     CONF_CALLBACK_URL,
     CONF_CAPTCHA,
-    CONF_CODE,
-    CONF_DEVICE,
     LOGIN_METHODS,
     MFA_SCHEMA,
-    PASSWORD_FORM_FIELDS,
-    SECTION_ADVANCED,
-    browser_schema,
+    SERVER_FORMS,
     mfa_device_schema,
-    password_schema,
-    reconfigure_schema,
-    token_schema,
     with_section_defaults,
 )
 from .options_flow import TeslaTokenOptionsFlow
-from .shown_text import markdown_text, plain_text
+from .shown_text import captcha_markdown, markdown_text, plain_text
 from .sso import (
     REDIRECT_URI,
-    Authorized,
     BrowserSignIn,
     CaptchaRequired,
-    LoginStep,
-    MfaFactor,
     MfaRequired,
-    PasswordSignIn,
     Region,
     TeslaSso,
     TokenKind,
@@ -82,25 +62,6 @@ _LEGACY_KINDS: Final = frozenset({TokenKind.V2, TokenKind.LEGACY_EXCHANGED})
 _SECRET_FIELDS: Final = frozenset(
     {CONF_PASSWORD, CONF_REFRESH_TOKEN, CONF_CAPTCHA, CONF_CODE, CONF_CALLBACK_URL}
 )
-_SERVER_FORM_FIELDS: Final = frozenset({CONF_REGION, SECTION_ADVANCED})
-_BROWSER_FORM_FIELDS: Final = _SERVER_FORM_FIELDS | {CONF_CALLBACK_URL}
-_TOKEN_FORM_FIELDS: Final = _SERVER_FORM_FIELDS | {CONF_REFRESH_TOKEN}
-
-
-def captcha_markdown(svg: bytes) -> str:
-    """The captcha as an inline markdown image for the step description."""
-    return (
-        f"![captcha](data:image/svg+xml;base64,{base64.b64encode(svg).decode('ascii')})"
-    )
-
-
-async def _async_close_login(
-    websession: aiohttp.ClientSession, login: PasswordSignIn | None
-) -> None:
-    """Cancel an unfinished sign-in at Tesla (best effort), then release the session."""
-    if login is not None:
-        await login.cancel()
-    websession.detach()
 
 
 class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -111,15 +72,8 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
 
     def __init__(self) -> None:
         """Start with no sign-in running."""
-        self._email = ""
         self._server = ServerChoice(Region.GLOBAL)
-        # The password sign-in: its own cookie jar, and the password only until Tesla
-        # accepts it (a captcha step sends it again).
-        self._websession: aiohttp.ClientSession | None = None
-        self._login: PasswordSignIn | None = None
-        self._password = ""
-        self._factors: tuple[MfaFactor, ...] = ()
-        self._factor: MfaFactor | None = None
+        self._sign_in = PasswordSignInState()
         # The browser sign-in, kept across retries so its link (PKCE, state) stays valid.
         self._browser: BrowserSignIn | None = None
 
@@ -141,7 +95,7 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
         self, entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
         """The stored token stopped working: sign in again to the same account."""
-        self._email = entry_data[CONF_EMAIL]
+        self._sign_in.email = entry_data[CONF_EMAIL]
         self._server = ServerChoice.from_entry(entry_data)
         return await self.async_step_reauth_confirm()
 
@@ -152,7 +106,7 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_menu(
             step_id="reauth_confirm",
             menu_options=LOGIN_METHODS,
-            description_placeholders={CONF_EMAIL: markdown_text(self._email)},
+            description_placeholders={CONF_EMAIL: markdown_text(self._sign_in.email)},
         )
 
     async def async_step_reconfigure(
@@ -164,38 +118,36 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is None:
             self._server = ServerChoice.from_entry(entry.data)
         else:
-            new_token = compact_token(user_input.get(CONF_REFRESH_TOKEN, ""))
-            tokens = token_store(self.hass, entry.entry_id)
+            store = token_store(self.hass, entry.entry_id)
             # The stored token is single-use: wait for a running refresh (also one of a
             # set-up retry) and read it after; nothing may spend the successor before it is
             # stored.
-            async with tokens.lock:
-                result = await attempt(
-                    self._async_refresh(
-                        user_input, new_token or entry.data[CONF_REFRESH_TOKEN]
+            async with store.lock:
+                try:
+                    tokens = await self._async_refresh(
+                        user_input, entry.data[CONF_REFRESH_TOKEN]
                     )
-                )
-                if isinstance(result, TokenSet):
+                except Exception as err:  # noqa: BLE001 - flow_error logs the unexpected
+                    error = flow_error(err)
+                else:
                     await self.async_set_unique_id(
-                        result.subject, raise_on_progress=False
+                        tokens.subject, raise_on_progress=False
                     )
                     self._abort_if_unique_id_mismatch(
                         reason="reconfigure_account_mismatch"
                     )
                     data = build_entry_data(
-                        result,
-                        email=result.email or entry.data[CONF_EMAIL],
+                        tokens,
+                        email=tokens.email or entry.data[CONF_EMAIL],
                         server=self._server,
                     )
-                    await tokens.async_save(entry, {**entry.data, **data})
+                    # On disk first: the reload reads the token file.
+                    await store.async_save(entry, {**entry.data, **data})
                     return self.async_update_reload_and_abort(entry, data_updates=data)
-            error = result
         return self._show_form(
             "reconfigure",
-            reconfigure_schema(self._server.region.value),
-            user_input=user_input,
-            error=error,
-            fields=_TOKEN_FORM_FIELDS,
+            error,
+            user_input,
             placeholders={CONF_EMAIL: markdown_text(entry.data[CONF_EMAIL])},
         )
 
@@ -206,13 +158,18 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Ask for email, password and server, then start the sign-in."""
         if user_input is None:
-            return self._show_password_form()
-        self._email = user_input[CONF_EMAIL].strip()
-        self._password = user_input[CONF_PASSWORD]
-        step = await attempt(self._async_begin_login(user_input))
-        if isinstance(step, StepError):
-            return self._login_failed(step, user_input)
-        return await self._async_next_login_step(step)
+            return self._show_form("password")
+        try:
+            self._server = ServerChoice.from_input(user_input)
+            step = await self._sign_in.async_begin(
+                self.hass,
+                self._server.base,
+                user_input[CONF_EMAIL].strip(),
+                user_input[CONF_PASSWORD],
+            )
+        except Exception as err:  # noqa: BLE001 - flow_error logs the unexpected
+            return self._sign_in_failed(flow_error(err), user_input)
+        return await self._async_next_step(step)
 
     async def async_step_captcha(
         self, user_input: dict[str, Any] | None = None
@@ -220,25 +177,25 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
         """Show the captcha image; a wrong answer brings a new one."""
         error: StepError | None = None
         if user_input is not None:
-            step: LoginStep | StepError | None = input_too_long(
-                user_input, CONF_CAPTCHA
-            )
-            if step is None:
-                step = await attempt(
-                    self._running_login.submit_credentials(
-                        self._email, self._password, user_input[CONF_CAPTCHA].strip()
-                    )
+            try:
+                check_length(user_input, CONF_CAPTCHA)
+                step = await self._sign_in.async_answer_captcha(
+                    user_input[CONF_CAPTCHA].strip()
                 )
-            if not isinstance(step, StepError) or step.field != CONF_CAPTCHA:
-                return await self._async_next_login_step(step)
-            error = step
-        image = await attempt(self._running_login.captcha_image())
-        if isinstance(image, StepError):
-            return self._login_failed(image)
+            except Exception as err:  # noqa: BLE001 - flow_error logs the unexpected
+                error = flow_error(err)
+                if error.field != CONF_CAPTCHA:
+                    return self._sign_in_failed(error)
+            else:
+                return await self._async_next_step(step)
+        try:
+            image = await self._sign_in.async_captcha_image()
+        except Exception as err:  # noqa: BLE001 - flow_error logs the unexpected
+            return self._sign_in_failed(flow_error(err))
         return self.async_show_form(
             step_id="captcha",
             data_schema=CAPTCHA_SCHEMA,
-            errors=error.on_form({CONF_CAPTCHA}) if error else None,
+            errors=error.on_form(CAPTCHA_SCHEMA) if error else {},
             description_placeholders={"captcha_image": captcha_markdown(image)},
         )
 
@@ -247,111 +204,49 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Let the person choose which of their MFA devices to use."""
         if user_input is not None:
-            self._factor = {factor.id: factor for factor in self._factors}[
-                user_input[CONF_DEVICE]
-            ]
+            self._sign_in.choose_factor(user_input[CONF_DEVICE])
             return await self.async_step_mfa()
         return self.async_show_form(
-            step_id="mfa_device", data_schema=mfa_device_schema(self._factors)
+            step_id="mfa_device", data_schema=mfa_device_schema(self._sign_in.factors)
         )
 
     async def async_step_mfa(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask for a passcode from the chosen device, or a backup code."""
-        error: StepError | None = None
+        errors: dict[str, str] = {}
         if user_input is not None:
-            code = parse_mfa_code(user_input[CONF_CODE])
-            result = (
-                INVALID_MFA_CODE
-                if code is None
-                else await attempt(self._async_verify(code))
-            )
-            if not isinstance(result, StepError):
-                return await self._async_finish_login()
-            if result.field != CONF_CODE:
-                return self._login_failed(result)
-            error = result
+            try:
+                code = parse_mfa_code(user_input[CONF_CODE])
+                tokens = await self._sign_in.async_verify(code)
+            except Exception as err:  # noqa: BLE001 - flow_error logs the unexpected
+                if (error := flow_error(err)).field != CONF_CODE:
+                    return self._sign_in_failed(error)
+                errors = error.on_form(MFA_SCHEMA)
+            else:
+                return await self._async_finish(tokens)
+        factor = self._sign_in.factor
         return self.async_show_form(
             step_id="mfa",
             data_schema=MFA_SCHEMA,
-            errors=error.on_form({CONF_CODE}) if error else None,
+            errors=errors,
             # The device name comes from Tesla: shown literally, never as markdown.
             description_placeholders={
-                "device": markdown_text(self._factor.name) if self._factor else ""
+                "device": markdown_text(factor.name) if factor else ""
             },
         )
 
-    async def _async_begin_login(self, user_input: Mapping[str, Any]) -> LoginStep:
-        """Open a new sign-in conversation and send the credentials (after a captcha, if asked).
-
-        Raises:
-            TeslaSsoError: see the SSO client.
-        """
-        self._server = ServerChoice.from_input(user_input)
-        websession = self._login_websession()
-        websession.cookie_jar.clear()
-        login = self._login = TeslaSso(websession, self._server.base).password_sign_in()
-        if (captcha := await login.start(self._email)) is not None:
-            return captcha
-        return await login.submit_credentials(self._email, self._password)
-
-    async def _async_next_login_step(
-        self, step: LoginStep | StepError
-    ) -> ConfigFlowResult:
-        """Show what Tesla asks for next, or finish; an error starts the sign-in over."""
-        if isinstance(step, StepError):
-            return self._login_failed(step)
+    async def _async_next_step(self, step: NextStep) -> ConfigFlowResult:
+        """Show what Tesla asks for next, or finish with the tokens."""
         if isinstance(step, CaptchaRequired):
             return await self.async_step_captcha()
-        # Tesla accepted the credentials: nothing sends the password again.
-        self._password = ""
         if isinstance(step, MfaRequired):
-            self._factors = step.factors
             if len(step.factors) > 1:
                 return await self.async_step_mfa_device()
-            self._factor = next(iter(step.factors), None)
             return await self.async_step_mfa()
-        return await self._async_finish_login()
+        return await self._async_finish(step)
 
-    async def _async_verify(self, code: MfaCode) -> Authorized:
-        """Check the MFA code with Tesla (a passcode needs a device; without one, try it as backup)."""
-        if code.kind is MfaCodeKind.PASSCODE and self._factor is not None:
-            return await self._running_login.verify_passcode(
-                self._factor.id, code.value
-            )
-        return await self._running_login.verify_backup_code(code.value)
-
-    async def _async_finish_login(self) -> ConfigFlowResult:
-        """Exchange the authorization code for tokens and store them."""
-        tokens = await attempt(self._running_login.fetch_tokens())
-        if isinstance(tokens, StepError):
-            return self._login_failed(tokens)
-        self._end_login()
-        return await self._async_finish(tokens, tokens.email or self._email)
-
-    @property
-    def _running_login(self) -> PasswordSignIn:
-        """The running sign-in: the captcha and MFA steps are only reachable while one runs."""
-        return cast("PasswordSignIn", self._login)
-
-    def _login_websession(self) -> aiohttp.ClientSession:
-        """This flow's own HTTP session, so its cookies never mix with another sign-in's."""
-        if self._websession is None:
-            # unsafe=True keeps cookies of IP-address hosts too (a local SSO server).
-            self._websession = async_create_clientsession(
-                self.hass, auto_cleanup=False, cookie_jar=aiohttp.CookieJar(unsafe=True)
-            )
-        return self._websession
-
-    def _end_login(self) -> None:
-        """Forget the sign-in conversation and the password."""
-        self._login = None
-        self._password = ""
-        self._factors = ()
-        self._factor = None
-
-    def _login_failed(
+    def _sign_in_failed(
         self, error: StepError, user_input: Mapping[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Drop the conversation and show why, on the form that can get further.
@@ -359,23 +254,10 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
         That is the password form to start over, or the browser form when only a real
         browser gets through now (reCAPTCHA, firewall).
         """
-        self._end_login()
+        self._sign_in.end()
         if error.offers_browser:
             return self._show_browser_form(error)
-        return self._show_password_form(error, user_input)
-
-    def _show_password_form(
-        self,
-        error: StepError | None = None,
-        user_input: Mapping[str, Any] | None = None,
-    ) -> ConfigFlowResult:
-        return self._show_form(
-            "password",
-            password_schema(self._server.region.value),
-            user_input=user_input,
-            error=error,
-            fields=PASSWORD_FORM_FIELDS,
-        )
+        return self._show_form("password", error, user_input)
 
     # --- Browser --------------------------------------------------------------------------
 
@@ -383,13 +265,9 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Show the sign-in link; take the callback address the browser could not open."""
-        error: StepError | None = None
-        if user_input is not None:
-            result = await attempt(self._async_browser_tokens(user_input))
-            if isinstance(result, TokenSet):
-                return await self._async_finish(result, result.email or self._email)
-            error = result
-        return self._show_browser_form(error, user_input)
+        return await self._async_step_tokens(
+            user_input, self._async_browser_tokens, self._show_browser_form
+        )
 
     def _show_browser_form(
         self,
@@ -402,31 +280,27 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
             ).browser_sign_in()
         return self._show_form(
             "browser",
-            browser_schema(self._server.region.value),
-            user_input=user_input,
-            error=error,
-            fields=_BROWSER_FORM_FIELDS,
+            error,
+            user_input,
             placeholders={
                 "authorize_url": self._browser.authorize_url,
                 "callback_prefix": REDIRECT_URI,
             },
         )
 
-    async def _async_browser_tokens(
-        self, user_input: Mapping[str, Any]
-    ) -> TokenSet | StepError:
+    async def _async_browser_tokens(self, user_input: Mapping[str, Any]) -> TokenSet:
         """Exchange the pasted callback for tokens; a changed server first gets a new link.
 
         Raises:
             TeslaSsoError: see the SSO client.
+            InvalidInputError: the server changed, or the pasted text is too long.
         """
         server = ServerChoice.from_input(user_input)
         if server != self._server or self._browser is None:
             self._server = server
             self._browser = None
-            return AUTH_LINK_CHANGED
-        if too_long := input_too_long(user_input, CONF_CALLBACK_URL):
-            return too_long
+            raise InvalidInputError(AUTH_LINK_CHANGED)
+        check_length(user_input, CONF_CALLBACK_URL)
         return await self._browser.fetch_tokens(user_input.get(CONF_CALLBACK_URL, ""))
 
     # --- Existing refresh token -----------------------------------------------------------
@@ -435,57 +309,66 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Take an existing refresh token and prove it works by refreshing it once."""
-        error: StepError | None = None
-        if user_input is not None:
-            result = await attempt(
-                self._async_refresh(
-                    user_input, compact_token(user_input[CONF_REFRESH_TOKEN])
-                )
-            )
-            if isinstance(result, TokenSet):
-                return await self._async_finish(
-                    result, result.email or self._email, token_spent=True
-                )
-            error = result
-        return self._show_form(
-            "token",
-            token_schema(self._server.region.value),
-            user_input=user_input,
-            error=error,
-            fields=_TOKEN_FORM_FIELDS,
+        return await self._async_step_tokens(
+            user_input,
+            self._async_refresh,
+            partial(self._show_form, "token"),
+            token_spent=True,
         )
 
     async def _async_refresh(
-        self, user_input: Mapping[str, Any], refresh_token: str
-    ) -> TokenSet | StepError:
-        """Refresh once against the chosen server; the answer carries the rotated token.
+        self, user_input: Mapping[str, Any], stored_token: str = ""
+    ) -> TokenSet:
+        """Refresh the typed token (else the stored one) once against the chosen server.
 
         Raises:
             TeslaSsoError: see the SSO client.
+            InvalidInputError: the token is too long, or one Tesla no longer refreshes.
         """
         self._server = ServerChoice.from_input(user_input)
-        if too_long := input_too_long(user_input, CONF_REFRESH_TOKEN):
-            return too_long
+        check_length(user_input, CONF_REFRESH_TOKEN)
+        refresh_token = (
+            compact_token(user_input.get(CONF_REFRESH_TOKEN, "")) or stored_token
+        )
         if token_kind(refresh_token) in _LEGACY_KINDS:
-            return LEGACY_TOKEN
+            raise InvalidInputError(LEGACY_TOKEN)
         return await TeslaSso(
             async_token_session(self.hass), self._server.base
         ).refresh(refresh_token)
 
     # --- Shared ---------------------------------------------------------------------------
 
+    async def _async_step_tokens(
+        self,
+        user_input: dict[str, Any] | None,
+        get_tokens: Callable[[Mapping[str, Any]], Awaitable[TokenSet]],
+        show_form: Callable[[StepError | None, Mapping[str, Any]], ConfigFlowResult],
+        *,
+        token_spent: bool = False,
+    ) -> ConfigFlowResult:
+        """Get tokens with what the form holds and finish; else show the form and why."""
+        error: StepError | None = None
+        if user_input is not None:
+            try:
+                tokens = await get_tokens(user_input)
+            except Exception as err:  # noqa: BLE001 - flow_error logs the unexpected
+                error = flow_error(err)
+            else:
+                return await self._async_finish(tokens, token_spent=token_spent)
+        return show_form(error, user_input or {})
+
     async def _async_finish(
-        self, tokens: TokenSet, email: str, *, token_spent: bool = False
+        self, tokens: TokenSet, *, token_spent: bool = False
     ) -> ConfigFlowResult:
         """Create the entry, or update the one being re-authenticated (same account only).
 
         Args:
             tokens: the new tokens.
-            email: the account's email address, when known.
             token_spent: a pasted refresh token was spent to get them: an entry of the same
                 account takes them (its own token stays valid, this one's successor would
                 be lost otherwise).
         """
+        email = tokens.email or self._sign_in.email
         data = build_entry_data(tokens, email=email, server=self._server)
         await self.async_set_unique_id(tokens.subject, raise_on_progress=False)
         if self.source == SOURCE_REAUTH:
@@ -515,31 +398,28 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
         self, entry: ConfigEntry, data: dict[str, Any]
     ) -> None:
         """Write new tokens into an existing entry, on disk at once, under its lock."""
-        tokens = token_store(self.hass, entry.entry_id)
-        async with tokens.lock:
-            await tokens.async_save(entry, {**entry.data, **data})
+        store = token_store(self.hass, entry.entry_id)
+        async with store.lock:
+            await store.async_save(entry, {**entry.data, **data})
 
     def _show_form(
         self,
         step_id: str,
-        schema: vol.Schema,
-        *,
-        user_input: Mapping[str, Any] | None = None,
         error: StepError | None = None,
-        fields: Container[str],
+        user_input: Mapping[str, Any] | None = None,
         placeholders: Mapping[str, str] | None = None,
     ) -> ConfigFlowResult:
-        """Show a form prefilled with the known (never the secret) values."""
+        """Show a form with the server choice, prefilled with the known (never the secret) values."""
+        schema = SERVER_FORMS[step_id](self._server.region.value)
         suggested: dict[str, Any] = {
-            CONF_EMAIL: self._email,
+            CONF_EMAIL: self._sign_in.email,
             **self._server.suggested_values(),
         }
-        if user_input is not None:
-            suggested |= {
-                key: value
-                for key, value in user_input.items()
-                if key not in _SECRET_FIELDS
-            }
+        suggested |= {
+            key: value
+            for key, value in (user_input or {}).items()
+            if key not in _SECRET_FIELDS
+        }
         # The frontend fills a section from its default only: it must carry the shown values.
         data_schema = with_section_defaults(
             self.add_suggested_values_to_schema(schema, suggested), suggested
@@ -547,17 +427,11 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id=step_id,
             data_schema=data_schema,
-            errors=error.on_form(fields) if error else None,
+            errors=error.on_form(schema) if error else {},
             description_placeholders=placeholders,
         )
 
     @callback
     def async_remove(self) -> None:
-        """The flow ended (finished, aborted or closed): release its session."""
-        websession, login = self._websession, self._login
-        self._websession = None
-        self._end_login()
-        if websession is not None:
-            self.hass.async_create_background_task(
-                _async_close_login(websession, login), f"{DOMAIN} sign-in clean-up"
-            )
+        """The flow ended (finished, aborted or closed): release its sign-in."""
+        self._sign_in.async_close(self.hass)

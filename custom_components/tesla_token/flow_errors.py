@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Container
 from dataclasses import dataclass
 from typing import Final
 
+from homeassistant.const import CONF_CODE
+import voluptuous as vol
+
 from .const import CONF_REFRESH_TOKEN, LOGGER
-from .flow_schemas import CONF_CALLBACK_URL, CONF_CAPTCHA, CONF_CODE, SECTION_ADVANCED
+from .flow_schemas import CONF_CALLBACK_URL, CONF_CAPTCHA, SECTION_ADVANCED
 from .sso import (
     LoginFailure,
     TemporaryFailure,
-    TeslaSsoError,
     TeslaSsoLoginError,
     TeslaSsoTemporaryError,
     TeslaSsoTokenRefusedError,
@@ -30,9 +31,19 @@ class StepError:
         False  # only a real browser gets through now: offer that path
     )
 
-    def on_form(self, fields: Container[str]) -> dict[str, str]:
+    def on_form(self, schema: vol.Schema) -> dict[str, str]:
         """The `errors` of a form: on this error's field when the form has it, else on base."""
+        fields = {str(marker.schema) for marker in schema.schema}
         return {self.field if self.field in fields else BASE: self.key}
+
+
+class InvalidInputError(Exception):
+    """What the person typed is refused before anything is sent to Tesla."""
+
+    def __init__(self, error: StepError) -> None:
+        """Refuse the input with this error."""
+        super().__init__(error.key)
+        self.error = error
 
 
 UNKNOWN: Final = StepError("unknown")
@@ -74,33 +85,29 @@ _ERRORS: Final[dict[LoginFailure | TemporaryFailure, StepError]] = {
 }
 
 
-def flow_error(err: TeslaSsoError) -> StepError:
-    """The error to show for an SSO client error."""
+def flow_error(err: Exception) -> StepError:
+    """The error to show for a failed step: refused input, an SSO client error, or a surprise.
+
+    Anything else than those is unexpected: it is logged with its traceback (SSO errors never
+    carry a secret, and nothing here logs the input).
+    """
+    if isinstance(err, InvalidInputError):
+        return err.error
+    if not isinstance(
+        err, (TeslaSsoLoginError, TeslaSsoTemporaryError, TeslaSsoTokenRefusedError)
+    ):
+        LOGGER.error(
+            "Unexpected error while talking to Tesla's sign-in service", exc_info=err
+        )
+        return UNKNOWN
+    # The class and reason only: never the message.
+    LOGGER.debug(
+        "Tesla sign-in step failed: %s %s",
+        type(err).__name__,
+        getattr(err, "reason", ""),
+    )
     if isinstance(err, TeslaSsoTokenRefusedError):
         return INVALID_REFRESH_TOKEN
     if isinstance(err, TeslaSsoTemporaryError):
         return _ERRORS.get(err.reason, CANNOT_CONNECT)
-    if isinstance(err, TeslaSsoLoginError):
-        return _ERRORS[err.reason]
-    return UNKNOWN
-
-
-async def attempt[T](action: Awaitable[T]) -> T | StepError:
-    """Await a request to Tesla and turn its failure into the error to show.
-
-    Anything that is not an SSO client error is unexpected: it is logged with its traceback
-    (SSO errors never carry a secret, and nothing here logs the input).
-    """
-    try:
-        return await action
-    except TeslaSsoError as err:
-        # The class and reason only: never the message.
-        LOGGER.debug(
-            "Tesla sign-in step failed: %s %s",
-            type(err).__name__,
-            getattr(err, "reason", ""),
-        )
-        return flow_error(err)
-    except Exception:  # noqa: BLE001 - logged with its traceback below
-        LOGGER.exception("Unexpected error while talking to Tesla's sign-in service")
-        return UNKNOWN
+    return _ERRORS[err.reason]

@@ -8,11 +8,11 @@ from enum import StrEnum
 import re
 from typing import Any, Final
 
-from homeassistant.const import CONF_REGION
+from homeassistant.const import CONF_CODE, CONF_REGION
 
 from .const import CONF_AUTH_URL, CONF_REFRESH_TOKEN
-from .flow_errors import StepError
-from .flow_schemas import CONF_CALLBACK_URL, CONF_CAPTCHA, CONF_CODE, SECTION_ADVANCED
+from .flow_errors import INVALID_MFA_CODE, InvalidInputError, StepError
+from .flow_schemas import CONF_CALLBACK_URL, CONF_CAPTCHA, SECTION_ADVANCED
 from .sso import SSO_BASES, Region, validate_sso_base
 
 _PASSCODE = re.compile(r"[0-9]{6}")  # ASCII digits only: Tesla takes no others
@@ -31,12 +31,15 @@ MAX_INPUT_LENGTHS: Final[Mapping[str, int]] = {
 INPUT_TOO_LONG: Final = "input_too_long"
 
 
-def input_too_long(user_input: Mapping[str, Any], field: str) -> StepError | None:
-    """The error to show when a field holds more text than it can take, else None."""
+def check_length(user_input: Mapping[str, Any], field: str) -> None:
+    """Refuse a field that holds more text than it can take.
+
+    Raises:
+        InvalidInputError: input_too_long, on that field.
+    """
     value = user_input.get(field)
     if isinstance(value, str) and len(value) > MAX_INPUT_LENGTHS[field]:
-        return StepError(INPUT_TOO_LONG, field)
-    return None
+        raise InvalidInputError(StepError(INPUT_TOO_LONG, field))
 
 
 @dataclass(frozen=True)
@@ -94,20 +97,21 @@ class MfaCode:
     value: str = field(repr=False)
 
 
-def parse_mfa_code(typed: str) -> MfaCode | None:
+def parse_mfa_code(typed: str) -> MfaCode:
     """Tell a passcode from a backup code by its form, ignoring spaces and dashes.
 
-    Returns:
-        The code, or None when it is neither 6 digits nor 9 letters or digits.
+    Raises:
+        InvalidInputError: invalid_mfa_code, when it is neither 6 digits nor 9 letters or
+            digits (checked without asking Tesla).
     """
-    if len(typed) > MAX_INPUT_LENGTHS[CONF_CODE]:
-        return None  # no code, however many separators it has
-    compact = _CODE_SEPARATORS.sub("", typed)
-    if _PASSCODE.fullmatch(compact):
-        return MfaCode(MfaCodeKind.PASSCODE, compact)
-    if _BACKUP_CODE.fullmatch(compact):
-        return MfaCode(MfaCodeKind.BACKUP, compact)
-    return None
+    # An overlong text is no code, however many separators it has.
+    if len(typed) <= MAX_INPUT_LENGTHS[CONF_CODE]:
+        compact = _CODE_SEPARATORS.sub("", typed)
+        if _PASSCODE.fullmatch(compact):
+            return MfaCode(MfaCodeKind.PASSCODE, compact)
+        if _BACKUP_CODE.fullmatch(compact):
+            return MfaCode(MfaCodeKind.BACKUP, compact)
+    raise InvalidInputError(INVALID_MFA_CODE)
 
 
 def compact_token(typed: str) -> str:

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
-from homeassistant.const import CONF_EMAIL, CONF_PASSWORD, CONF_REGION
+from homeassistant.const import (
+    CONF_CODE,
+    CONF_DEVICE,
+    CONF_EMAIL,
+    CONF_PASSWORD,
+    CONF_REGION,
+)
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers.selector import (
     SelectOptionDict,
@@ -22,20 +28,14 @@ from .const import CONF_AUTH_URL, CONF_REFRESH_TOKEN
 from .shown_text import plain_text
 from .sso import MfaFactor, Region
 
-# Keys of the flow's own fields (the entry data keys live in const.py).
+# Keys of the flow's own fields (besides homeassistant.const's CONF_CODE and CONF_DEVICE;
+# the entry data keys live in const.py).
 SECTION_ADVANCED: Final = "advanced"
 CONF_CAPTCHA: Final = "captcha"
-CONF_DEVICE: Final = "device"
-CONF_CODE: Final = "code"
 CONF_CALLBACK_URL: Final = "callback_url"
 
 # The three ways to sign in, offered by the `user` and `reauth_confirm` menus.
 LOGIN_METHODS: Final = ["password", "browser", "token"]
-
-# The fields of the email-and-password form: errors on other fields land on `base` there.
-PASSWORD_FORM_FIELDS: Final = frozenset(
-    {CONF_EMAIL, CONF_PASSWORD, CONF_REGION, SECTION_ADVANCED}
-)
 
 _REGION_SELECTOR = SelectSelector(
     SelectSelectorConfig(
@@ -130,6 +130,14 @@ def reconfigure_schema(region: str) -> vol.Schema:
         {**_server_fields(region), vol.Optional(CONF_REFRESH_TOKEN): _SECRET}
     )
 
+
+# The forms that show the server choice, by step: each schema for the region shown.
+SERVER_FORMS: Final[Mapping[str, Callable[[str], vol.Schema]]] = {
+    "password": password_schema,
+    "browser": browser_schema,
+    "token": token_schema,
+    "reconfigure": reconfigure_schema,
+}
 
 CAPTCHA_SCHEMA: Final = vol.Schema(
     {vol.Required(CONF_CAPTCHA): TextSelector(TextSelectorConfig(autocomplete="off"))}

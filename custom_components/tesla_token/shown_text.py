@@ -3,10 +3,12 @@
 Descriptions of Home Assistant's dialogs are rendered as markdown, and placeholder values go in
 unescaped: a device name such as `[click](https://…)` would become a link. Whatever the server
 sends is shown as plain text, without invisible or direction-changing characters, and short.
+The captcha image goes into its step's description as an inline image.
 """
 
 from __future__ import annotations
 
+import base64
 import re
 import string
 from typing import Final
@@ -43,3 +45,10 @@ def plain_text(value: str, limit: int = MAX_SHOWN_LENGTH) -> str:
 def markdown_text(value: str, limit: int = MAX_SHOWN_LENGTH) -> str:
     """Server text for a markdown description: the plain text, shown literally."""
     return _MARKDOWN_SPECIAL.sub(r"\\\g<0>", plain_text(value, limit))
+
+
+def captcha_markdown(svg: bytes) -> str:
+    """The captcha image (SVG) as an inline markdown image for a step description."""
+    return (
+        f"![captcha](data:image/svg+xml;base64,{base64.b64encode(svg).decode('ascii')})"
+    )

@@ -15,7 +15,7 @@ from yarl import URL
 from custom_components.tesla_token.const import DOMAIN
 from custom_components.tesla_token.sso import SSO_BASES, Region
 from emulator import Emulator
-from tests.flow.helpers import check_translations
+from tests.flow_helpers import check_translations
 
 from .request_log import TESLA_ORIGINS, Origin, RequestLog, origin_of
 

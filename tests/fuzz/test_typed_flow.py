@@ -17,7 +17,7 @@ from hypothesis import assume, given, strategies as st
 import pytest
 
 from emulator import Emulator
-from tests.flow.helpers import (
+from tests.flow_helpers import (
     CAPTCHA_ACCOUNT,
     MFA_ACCOUNT,
     OWNER,

@@ -1,8 +1,14 @@
-"""Helpers for the config flow tests: starting a flow, a scripted browser, translation checks."""
+"""Driving the config flow in tests as a person does: accounts, forms, a scripted browser.
+
+Every result the driver (`FlowDriver`) gets is shown to the leak guard and checked for
+translations; `start` and `submit` alone check nothing (the fuzz tests check the results they
+keep).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 from html.parser import HTMLParser
 import json
@@ -11,12 +17,20 @@ import re
 from typing import Any
 
 import aiohttp
-from homeassistant.config_entries import SOURCE_USER, ConfigEntry, ConfigFlowResult
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    SOURCE_RECONFIGURE,
+    SOURCE_USER,
+    ConfigEntry,
+    ConfigFlowResult,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, section
 
 from custom_components.tesla_token.const import DOMAIN
 from emulator import Emulator
+
+from .leak_guard import LeakGuard
 
 PASSWORD = "tesla-demo-password"
 OWNER = "owner@example.com"
@@ -24,7 +38,7 @@ CAPTCHA_ACCOUNT = "captcha@example.com"
 MFA_ACCOUNT = "mfa@example.com"
 CHINA_ACCOUNT = "china@example.com"
 EN_JSON = (
-    Path(__file__).parents[2]
+    Path(__file__).parents[1]
     / "custom_components"
     / DOMAIN
     / "translations"
@@ -46,21 +60,17 @@ def credentials(
 
 
 async def start(hass: HomeAssistant, method: str) -> ConfigFlowResult:
-    """Open the config flow and choose a sign-in method from its menu."""
+    """Open the config flow and choose a sign-in method (unchecked: see FlowDriver)."""
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_USER}
     )
-    assert result["type"] is FlowResultType.MENU
-    assert result["step_id"] == "user"
-    return await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": method}
-    )
+    return await submit(hass, result, {"next_step_id": method})
 
 
 async def submit(
     hass: HomeAssistant, result: ConfigFlowResult, user_input: Mapping[str, Any]
 ) -> ConfigFlowResult:
-    """Submit the form of a flow step."""
+    """Submit the form of a flow step (unchecked: see FlowDriver)."""
     return await hass.config_entries.flow.async_configure(
         result["flow_id"], dict(user_input)
     )
@@ -173,17 +183,6 @@ def check_translations(section_name: str, result: ConfigFlowResult) -> None:
         assert strings["error"].get(error), f"error {error} untranslated"
 
 
-async def add_entry(
-    hass: HomeAssistant, emulator: Emulator, email: str = OWNER
-) -> ConfigEntry:
-    """An entry added through the flow with email and password (no MFA accounts)."""
-    result = await start(hass, "password")
-    result = await submit(hass, result, credentials(emulator, email))
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    await hass.async_block_till_done()
-    return result["result"]
-
-
 def suggested(result: ConfigFlowResult) -> dict[str, Any]:
     """The values a form shows prefilled (sections as nested dicts)."""
 
@@ -197,3 +196,79 @@ def suggested(result: ConfigFlowResult) -> dict[str, Any]:
         return shown
 
     return values(result["data_schema"])
+
+
+@dataclass
+class FlowDriver:
+    """Opens and submits flows; shows every result to the leak guard and checks its texts."""
+
+    hass: HomeAssistant
+    leak_guard: LeakGuard
+
+    def shown(
+        self, result: ConfigFlowResult, section_name: str = "config"
+    ) -> ConfigFlowResult:
+        """Check what a flow step shows: no secret in it, every text translated."""
+        self.leak_guard.expose_flow_result(result)
+        check_translations(section_name, result)
+        return result
+
+    async def start(self, method: str) -> ConfigFlowResult:
+        """Open the config flow and choose a sign-in method from its menu."""
+        result = self.shown(
+            await self.hass.config_entries.flow.async_init(
+                DOMAIN, context={"source": SOURCE_USER}
+            )
+        )
+        assert result["type"] is FlowResultType.MENU
+        assert result["step_id"] == "user"
+        return await self.submit(result, {"next_step_id": method})
+
+    async def start_reauth(self, entry: ConfigEntry) -> ConfigFlowResult:
+        """Open the flow that signs an entry in again (its menu)."""
+        return self.shown(
+            await self.hass.config_entries.flow.async_init(
+                DOMAIN,
+                context={"source": SOURCE_REAUTH, "entry_id": entry.entry_id},
+                data=dict(entry.data),
+            )
+        )
+
+    async def start_reconfigure(self, entry: ConfigEntry) -> ConfigFlowResult:
+        """Open the flow that reconfigures an entry."""
+        return self.shown(
+            await self.hass.config_entries.flow.async_init(
+                DOMAIN,
+                context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id},
+            )
+        )
+
+    async def submit(
+        self, result: ConfigFlowResult, user_input: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """Submit the form (or menu choice) of a config flow step."""
+        return self.shown(await submit(self.hass, result, user_input))
+
+    async def start_options(self, entry: ConfigEntry) -> ConfigFlowResult:
+        """Open the options flow of an entry."""
+        result = await self.hass.config_entries.options.async_init(entry.entry_id)
+        return self.shown(result, "options")
+
+    async def submit_options(
+        self, result: ConfigFlowResult, user_input: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """Submit the options form."""
+        return self.shown(
+            await self.hass.config_entries.options.async_configure(
+                result["flow_id"], dict(user_input)
+            ),
+            "options",
+        )
+
+    async def add_entry(self, emulator: Emulator, email: str = OWNER) -> ConfigEntry:
+        """An entry added with email and password (accounts without MFA)."""
+        result = await self.start("password")
+        result = await self.submit(result, credentials(emulator, email))
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        await self.hass.async_block_till_done()
+        return result["result"]

@@ -1,10 +1,15 @@
-"""Which message each SSO client error shows, and on which field."""
+"""Tests of flow_errors.py: which message each failure shows, and on which field."""
 
 from __future__ import annotations
 
 import pytest
 
-from custom_components.tesla_token.flow_errors import StepError, flow_error
+from custom_components.tesla_token.flow_errors import (
+    InvalidInputError,
+    StepError,
+    flow_error,
+)
+from custom_components.tesla_token.flow_schemas import MFA_SCHEMA, password_schema
 from custom_components.tesla_token.sso import (
     LoginFailure,
     TemporaryFailure,
@@ -64,6 +69,26 @@ def test_error_mapping(
     )
 
 
+def test_refused_input_shows_its_own_error() -> None:
+    error = StepError("input_too_long", "captcha")
+    assert flow_error(InvalidInputError(error)) == error
+
+
+def test_an_unexpected_error_is_unknown_and_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with pytest.raises(RuntimeError) as raised:  # raised, to carry a traceback
+        raise RuntimeError("boom")
+    assert flow_error(raised.value) == StepError("unknown")
+    assert "Unexpected error while talking to Tesla's sign-in service" in caplog.text
+    assert "Traceback" in caplog.text
+
+
 def test_error_lands_on_base_when_the_form_lacks_its_field() -> None:
-    assert StepError("mfa_replay", "code").on_form({"code"}) == {"code": "mfa_replay"}
-    assert StepError("mfa_replay", "code").on_form({"email"}) == {"base": "mfa_replay"}
+    assert StepError("mfa_replay", "code").on_form(MFA_SCHEMA) == {"code": "mfa_replay"}
+    assert StepError("mfa_replay", "code").on_form(password_schema("global")) == {
+        "base": "mfa_replay"
+    }
+    assert StepError("invalid_auth_url", "advanced").on_form(
+        password_schema("global")
+    ) == {"advanced": "invalid_auth_url"}
