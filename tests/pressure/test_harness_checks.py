@@ -56,11 +56,6 @@ def test_no_test_switches_a_harness_check_off() -> None:
     assert found == []
 
 
-def test_lingering_checks_are_on(request: pytest.FixtureRequest) -> None:
-    assert request.getfixturevalue("expected_lingering_tasks") is False
-    assert request.getfixturevalue("expected_lingering_timers") is False
-
-
 async def test_blocking_calls_in_the_loop_are_caught() -> None:
     """A blocking call in the event loop raises, as it does in Home Assistant."""
     with pytest.raises(RuntimeError, match="blocking call to sleep"):
