@@ -21,7 +21,7 @@ import pytest
 from emulator import Emulator
 from tests.leak_guard import LeakGuard
 
-from .flow_walk import Walk, walk_all_flows
+from .flow_walk import Walk, fix_flows, walk_all_flows
 from .integration_files import (
     DOMAIN,
     keys_in,
@@ -73,15 +73,8 @@ def strings() -> dict[str, Any]:
 
 def flows() -> list[tuple[str, dict[str, Any]]]:
     """The data entry flows of en.json: config, options, and each repair issue's fix flow."""
-    found = [
-        (name, strings()[name]) for name in ("config", "options") if name in strings()
-    ]
-    found += [
-        (f"issues.{issue}.fix_flow", texts["fix_flow"])
-        for issue, texts in strings().get("issues", {}).items()
-        if "fix_flow" in texts
-    ]
-    return found
+    names = [name for name in ("config", "options") if name in strings()]
+    return [(name, flow_texts(name)) for name in [*names, *fix_flows()]]
 
 
 # --- Form: what hassfest's translation schema checks --------------------------------------
@@ -121,19 +114,7 @@ def test_entity_states_have_no_placeholders() -> None:
                 assert not placeholders(text), f"{key}.state.{state}"
 
 
-def test_no_core_references() -> None:
-    for path, text in strings_in(strings()):
-        assert "[%key:" not in text, f"{path}: core references do not resolve here"
-
-
 # --- Completeness of the flows -----------------------------------------------------------
-
-
-@pytest.mark.parametrize(("flow", "texts"), flows(), ids=[name for name, _ in flows()])
-def test_every_step_has_title_and_description(flow: str, texts: dict[str, Any]) -> None:
-    for step_id, step in texts["step"].items():
-        assert step.get("title"), f"{flow}.step.{step_id} has no title"
-        assert step.get("description"), f"{flow}.step.{step_id} has no description"
 
 
 @pytest.mark.parametrize(("flow", "texts"), flows(), ids=[name for name, _ in flows()])

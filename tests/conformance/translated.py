@@ -71,7 +71,9 @@ def assert_translated(flow: str, result: Mapping[str, Any]) -> None:
         f"{where}: the texts use {sorted(used)}, the flow passes {sorted(passed)}"
     )
     if kind is FlowResultType.MENU:
-        assert set(result["menu_options"]) == set(step.get("menu_options", {})), where
+        options = set(result["menu_options"])
+        assert options == set(step.get("menu_options", {})), where
+        assert options == set(step.get("menu_option_descriptions", {})), where
         return
     if result["data_schema"] is not None:
         _check_fields(where, step, result["data_schema"])
