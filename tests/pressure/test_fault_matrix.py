@@ -29,7 +29,6 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.tesla_token.const import (
     CONF_REFRESH_TOKEN,
-    DEFAULT_OPTIONS,
     DOMAIN,
     EVENT_TOKEN_REFRESH_FAILED,
     SERVICE_REFRESH,
@@ -38,7 +37,6 @@ from custom_components.tesla_token.refresh_schedule import BLOCKED_FLOOR_SECONDS
 from custom_components.tesla_token.repairs import refresh_failing_issue_id
 from emulator import Emulator, FaultKind
 from tests.leak_guard import LeakGuard
-from tests.lifecycle.conftest import entry_data, mint_token_set
 
 from .browser import browser_sign_in
 from .helpers import (
@@ -46,7 +44,10 @@ from .helpers import (
     FaultCase,
     advance,
     drain_late_answers,
+    load,
+    owner_entry,
     run_through_fault,
+    token_requests,
     translations,
 )
 from .matrix import CELL_PROPERTY, OUTCOME_PROPERTY
@@ -83,13 +84,6 @@ class Run:
         state = self.hass.states.get(f"sensor.{slugify(email)}_status")
         assert state is not None
         return state.state
-
-    def token_requests(self) -> int:
-        """Token requests the emulator answered."""
-        return sum(
-            r.method == "POST" and r.path.endswith("/token")
-            for r in self.emulator.state.requests
-        )
 
     def issues(self) -> set[str]:
         """The ids of this integration's repair issues."""
@@ -143,18 +137,7 @@ def no_errors_logged(caplog: pytest.LogCaptureFixture) -> Any:
 
 async def set_up_entry(run: Run) -> MockConfigEntry:
     """An account with fresh tokens, set up (its refresh is due in 6 hours)."""
-    tokens = await mint_token_set(run.emulator)
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=OWNER,
-        unique_id=tokens.subject,
-        data=entry_data(run.emulator, tokens),
-        options=dict(DEFAULT_OPTIONS),
-        version=1,
-    )
-    entry.add_to_hass(run.hass)
-    assert await run.hass.config_entries.async_setup(entry.entry_id)
-    await run.hass.async_block_till_done()
+    entry = await load(run.hass, await owner_entry(run.emulator))
     run.emulator.state.clear_requests()
     return entry
 
@@ -203,7 +186,7 @@ async def scheduled_refresh(run: Run) -> str:
     await advance(hass, run.freezer, 31 * MINUTE)
     assert run.status() == "valid"
     assert run.issues() == set()
-    assert run.token_requests() == 1
+    assert token_requests(run.emulator) == 1
     run.assert_token_works(entry)
     return case.reason
 
@@ -242,7 +225,7 @@ async def refresh_action(run: Run) -> str:
     await call()
     await hass.async_block_till_done()
     assert run.status() == "valid"
-    assert run.token_requests() == 1
+    assert token_requests(run.emulator) == 1
     run.assert_token_works(entry)
     return case.reason
 
