@@ -291,17 +291,13 @@ def test_every_file_is_named_as_home_assistant_loads_it() -> None:
 
 
 @pytest.mark.parametrize("language", TRANSLATED)
-def test_has_every_key_of_english(language: str) -> None:
-    missing = sorted(texts_of("en").keys() - texts_of(language).keys())
+def test_has_the_keys_of_english(language: str) -> None:
+    english, translated = texts_of("en").keys(), texts_of(language).keys()
+    missing, extra = sorted(english - translated), sorted(translated - english)
     assert not missing, (
         f"translations/{language}.json lacks {len(missing)} key(s) of en.json "
         f"(shown in English there): {', '.join(missing)}"
     )
-
-
-@pytest.mark.parametrize("language", TRANSLATED)
-def test_has_no_key_english_lacks(language: str) -> None:
-    extra = sorted(texts_of(language).keys() - texts_of("en").keys())
     assert not extra, (
         f"translations/{language}.json has key(s) en.json lacks (renamed or removed "
         f"there?): {', '.join(extra)}"
