@@ -18,8 +18,8 @@ from homeassistant.helpers import issue_registry as ir
 import pytest
 
 from custom_components.tesla_token.const import DOMAIN
-from custom_components.tesla_token.sso import Authorized, LoginSession
 from emulator import Emulator
+from tests.emulator.helpers import PASSWORD, Browser, callback
 from tests.leak_guard import (
     Exposure,
     LeakGuard,
@@ -84,18 +84,19 @@ async def test_emulator_secrets_are_collected(emulator: Emulator) -> None:
     minted = emulator.state.mint_refresh_token("owner@example.com")
     passcode = emulator.state.totp("mfa@example.com", "Phone")
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-        login = LoginSession(http, emulator.global_sso)
-        await login.start("owner@example.com")
-        authorized = await login.submit_credentials(
-            "owner@example.com", "tesla-demo-password"
-        )
-        assert isinstance(authorized, Authorized)
-        tokens = await login.fetch_tokens()
+        browser = Browser(http, emulator.global_sso)
+        await browser.open("owner@example.com")
+        code = callback(await browser.submit("owner@example.com"))["code"]
+        status, tokens, _ = await browser.token(code)
+    assert status == 200
 
     known = guard.secrets
-    assert {minted, passcode, "tesla-demo-password"} <= known
-    assert {authorized.code, login._pkce.verifier} <= known
-    assert {tokens.access_token, tokens.refresh_token, tokens.id_token} <= known
+    assert {minted, passcode, PASSWORD, code, browser.verifier} <= known
+    assert {
+        tokens["access_token"],
+        tokens["refresh_token"],
+        tokens["id_token"],
+    } <= known
     assert set(emulator.state.backup_codes("mfa@example.com")) <= known
 
 
