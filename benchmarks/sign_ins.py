@@ -17,8 +17,8 @@ import teslapy  # type: ignore[import-untyped]
 from custom_components.tesla_token.sso import (
     Authorized,
     CaptchaRequired,
-    LoginSession,
     MfaRequired,
+    TeslaSso,
     TokenSet,
 )
 
@@ -91,7 +91,7 @@ async def sign_in_with_this_client(emulator: EmulatorProcess, email: str) -> Tok
     async with aiohttp.ClientSession(
         cookie_jar=aiohttp.CookieJar(unsafe=True)  # the emulator is an IP address
     ) as http:
-        login = LoginSession(http, emulator.global_sso)
+        login = TeslaSso(http, emulator.global_sso).password_sign_in()
         if isinstance(await login.start(email), CaptchaRequired):
             await login.captcha_image()
             answer = (await _control(http, f"{control}/captcha/latest"))["answer"]

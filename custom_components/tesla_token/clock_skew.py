@@ -6,8 +6,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from .const import CONF_ACCESS_TOKEN, CONF_EXPIRES_AT, CONF_ISSUED_AT
-from .sso import InvalidToken, decode_jwt_claims
-from .sso.tokens import number_claim
+from .sso import token_issued_at
 
 # Network delays and whole-second claims make a few seconds of difference normal; more than a
 # few minutes means one of the clocks is wrong: logged and shown in the diagnostics.
@@ -26,11 +25,7 @@ def stored_clock_offset(data: Mapping[str, Any]) -> float | None:
     The entry stores when the token arrived (this machine's clock) beside the token, whose own
     ``iat`` is Tesla's clock; None when the token carries no ``iat``.
     """
-    try:
-        claims = decode_jwt_claims(str(data[CONF_ACCESS_TOKEN]))
-    except InvalidToken:
-        return None
-    iat = number_claim(claims, "iat")
+    iat = token_issued_at(str(data[CONF_ACCESS_TOKEN]))
     return None if iat is None else iat - float(data[CONF_ISSUED_AT])
 
 

@@ -22,14 +22,7 @@ from homeassistant.core import callback
 from homeassistant.helpers.aiohttp_client import async_create_clientsession
 import voluptuous as vol
 
-from .const import (
-    CONF_EMAIL,
-    CONF_REFRESH_TOKEN,
-    CONF_REGION,
-    DEFAULT_OPTIONS,
-    DOMAIN,
-    REQUEST_TIMEOUT,
-)
+from .const import CONF_EMAIL, CONF_REFRESH_TOKEN, CONF_REGION, DEFAULT_OPTIONS, DOMAIN
 from .entry_data import build_entry_data
 from .flow_errors import (
     AUTH_LINK_CHANGED,
@@ -68,16 +61,16 @@ from .shown_text import markdown_text, plain_text
 from .sso import (
     REDIRECT_URI,
     Authorized,
-    BrowserLogin,
+    BrowserSignIn,
     CaptchaRequired,
-    LoginSession,
     LoginStep,
     MfaFactor,
     MfaRequired,
+    PasswordSignIn,
     Region,
+    TeslaSso,
     TokenKind,
     TokenSet,
-    refresh_tokens,
     token_kind,
 )
 from .token_session import async_token_session
@@ -102,7 +95,7 @@ def captcha_markdown(svg: bytes) -> str:
 
 
 async def _async_close_login(
-    websession: aiohttp.ClientSession, login: LoginSession | None
+    websession: aiohttp.ClientSession, login: PasswordSignIn | None
 ) -> None:
     """Cancel an unfinished sign-in at Tesla (best effort), then release the session."""
     if login is not None:
@@ -122,12 +115,12 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
         # The password sign-in: its own cookie jar, and the password only until Tesla
         # accepts it (a captcha step sends it again).
         self._websession: aiohttp.ClientSession | None = None
-        self._login: LoginSession | None = None
+        self._login: PasswordSignIn | None = None
         self._password = ""
         self._factors: tuple[MfaFactor, ...] = ()
         self._factor: MfaFactor | None = None
         # The browser sign-in, kept across retries so its link (PKCE, state) stays valid.
-        self._browser: BrowserLogin | None = None
+        self._browser: BrowserSignIn | None = None
 
     @staticmethod
     @callback
@@ -297,9 +290,7 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
         self._server = ServerChoice.from_input(user_input)
         websession = self._login_websession()
         websession.cookie_jar.clear()
-        login = self._login = LoginSession(
-            websession, self._server.base, timeout=REQUEST_TIMEOUT
-        )
+        login = self._login = TeslaSso(websession, self._server.base).password_sign_in()
         if (captcha := await login.start(self._email)) is not None:
             return captcha
         return await login.submit_credentials(self._email, self._password)
@@ -339,9 +330,9 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
         return await self._async_finish(tokens, tokens.email or self._email)
 
     @property
-    def _running_login(self) -> LoginSession:
+    def _running_login(self) -> PasswordSignIn:
         """The running sign-in: the captcha and MFA steps are only reachable while one runs."""
-        return cast("LoginSession", self._login)
+        return cast("PasswordSignIn", self._login)
 
     def _login_websession(self) -> aiohttp.ClientSession:
         """This flow's own HTTP session, so its cookies never mix with another sign-in's."""
@@ -405,7 +396,9 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
         user_input: Mapping[str, Any] | None = None,
     ) -> ConfigFlowResult:
         if self._browser is None:
-            self._browser = BrowserLogin(self._server.base)
+            self._browser = TeslaSso(
+                async_token_session(self.hass), self._server.base
+            ).browser_sign_in()
         return self._show_form(
             "browser",
             browser_schema(self._server.region.value),
@@ -433,10 +426,7 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
             return AUTH_LINK_CHANGED
         if too_long := input_too_long(user_input, CONF_CALLBACK_URL):
             return too_long
-        authorized = self._browser.parse_callback(user_input.get(CONF_CALLBACK_URL, ""))
-        return await self._browser.fetch_tokens(
-            async_token_session(self.hass), authorized, timeout=REQUEST_TIMEOUT
-        )
+        return await self._browser.fetch_tokens(user_input.get(CONF_CALLBACK_URL, ""))
 
     # --- Existing refresh token -----------------------------------------------------------
 
@@ -477,13 +467,9 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
             return too_long
         if token_kind(refresh_token) in _LEGACY_KINDS:
             return LEGACY_TOKEN
-        return await refresh_tokens(
-            async_token_session(self.hass),
-            self._server.base,
-            refresh_token,
-            trusted_base=self._server.base,
-            timeout=REQUEST_TIMEOUT,
-        )
+        return await TeslaSso(
+            async_token_session(self.hass), self._server.base
+        ).refresh(refresh_token)
 
     # --- Shared ---------------------------------------------------------------------------
 

@@ -42,9 +42,6 @@ DEFAULT_OPTIONS: Final[dict[str, str | int | bool]] = {
     CONF_ALLOW_TOKEN_ACTION: DEFAULT_ALLOW_TOKEN_ACTION,
 }
 
-# Seconds every request to Tesla may take.
-REQUEST_TIMEOUT: Final = 30
-
 # Events and actions.
 EVENT_TOKEN_REFRESHED: Final = f"{DOMAIN}_refreshed"
 EVENT_TOKEN_REFRESH_FAILED: Final = f"{DOMAIN}_refresh_failed"

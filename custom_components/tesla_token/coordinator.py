@@ -28,13 +28,13 @@ from .const import (
     CONF_ISSUER,
     CONF_REFRESH_TOKEN,
     CONF_REFRESH_TOKEN_ISSUED_AT,
+    CONF_REGION,
     CONF_REPAIR_GRACE_MINUTES,
     DEFAULT_REPAIR_GRACE_MINUTES,
     DOMAIN,
     EVENT_TOKEN_REFRESH_FAILED,
     EVENT_TOKEN_REFRESHED,
     LOGGER,
-    REQUEST_TIMEOUT,
 )
 from .entry_data import token_data
 from .refresh_schedule import (
@@ -55,23 +55,30 @@ from .repairs import (
     reauth_issue_matches,
 )
 from .sso import (
-    InvalidServerUrl,
-    LoginRequired,
-    RateLimited,
-    ServerError,
-    SsoConnectionError,
+    SSO_BASES,
+    LoginFailure,
+    Region,
+    TemporaryFailure,
+    TeslaSso,
     TeslaSsoError,
+    TeslaSsoLoginError,
+    TeslaSsoTemporaryError,
+    TeslaSsoTokenRefusedError,
     TokenKind,
     TokenSet,
-    TransientError,
-    UnexpectedResponse,
-    WafBlocked,
-    WafChallenge,
-    refresh_tokens,
     token_kind,
 )
 from .token_session import async_token_session
 from .token_store import token_store
+
+# Tesla asked us to back off: retries wait longer.
+_BLOCKED: Final = frozenset(
+    {
+        TemporaryFailure.RATE_LIMITED,
+        TemporaryFailure.WAF_BLOCKED,
+        TemporaryFailure.WAF_CHALLENGE,
+    }
+)
 
 type TeslaTokenConfigEntry = ConfigEntry[TeslaTokenCoordinator]
 
@@ -110,22 +117,18 @@ class InvalidLifetimeError(Exception):
 
 def failure_reason(err: BaseException) -> str:
     """Return a short, secret-free code for why a refresh failed."""
-    reasons: tuple[tuple[type[BaseException], str], ...] = (
-        (InvalidLifetimeError, "invalid_lifetime"),
-        (RateLimited, "rate_limited"),
-        (WafBlocked, "waf_blocked"),
-        (WafChallenge, "waf_challenge"),
-        (ServerError, "server_error"),
-        (SsoConnectionError, "connection_error"),
-        (UnexpectedResponse, "unexpected_response"),
-        (TransientError, "temporary_error"),
-        (LoginRequired, "login_required"),
-        (InvalidServerUrl, "untrusted_issuer"),
-        (TeslaSsoError, "sso_error"),
-    )
-    for error_type, reason in reasons:
-        if isinstance(err, error_type):
-            return reason
+    if isinstance(err, InvalidLifetimeError):
+        return "invalid_lifetime"
+    if isinstance(err, TeslaSsoTemporaryError):
+        return err.reason.value
+    if isinstance(err, TeslaSsoTokenRefusedError):
+        return "login_required"
+    if isinstance(err, TeslaSsoLoginError) and (
+        err.reason is LoginFailure.INVALID_SERVER_URL
+    ):
+        return "untrusted_issuer"
+    if isinstance(err, TeslaSsoError):
+        return "sso_error"
     return "unknown_error"
 
 
@@ -235,14 +238,14 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
             data = self.config_entry.data
             error: Exception | None = None
             try:
-                tokens = await refresh_tokens(
+                sso = TeslaSso(
                     self._session,
-                    str(data[CONF_ISSUER]),
-                    str(data[CONF_REFRESH_TOKEN]),
-                    trusted_base=data.get(CONF_AUTH_URL) or None,
-                    timeout=REQUEST_TIMEOUT,
+                    data.get(CONF_AUTH_URL) or SSO_BASES[Region(data[CONF_REGION])],
                 )
-            except TransientError as err:
+                tokens = await sso.refresh(
+                    str(data[CONF_REFRESH_TOKEN]), issuer=str(data[CONF_ISSUER])
+                )
+            except TeslaSsoTemporaryError as err:
                 error = err
                 self._handle_temporary_failure(err)
             except TeslaSsoError as err:
@@ -458,7 +461,7 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
         delay = retry_delay(
             self._failures,
             retry_after=retry_after,
-            blocked=isinstance(err, RateLimited | WafBlocked | WafChallenge),
+            blocked=isinstance(err, TeslaSsoTemporaryError) and err.reason in _BLOCKED,
         )
         advice = retry_after_seconds(retry_after)
         self._not_before = None if advice is None else now + advice

@@ -9,28 +9,12 @@ from typing import Final
 from .const import CONF_REFRESH_TOKEN, LOGGER
 from .flow_schemas import CONF_CALLBACK_URL, CONF_CAPTCHA, CONF_CODE, SECTION_ADVANCED
 from .sso import (
-    AccountLocked,
-    AuthorizationCodeInvalid,
-    BackupCodeInvalid,
-    BackupCodeLocked,
-    CallbackError,
-    CaptchaInvalid,
-    InvalidCallbackUrl,
-    InvalidCredentials,
-    InvalidServerUrl,
-    InvalidToken,
-    LoginRequired,
-    MfaCodeInvalid,
-    MfaCodeReplayed,
-    MfaExpired,
-    MfaTooManyAttempts,
-    RecaptchaRequired,
-    RedirectUriRefused,
-    StateMismatch,
+    LoginFailure,
+    TemporaryFailure,
     TeslaSsoError,
-    TransientError,
-    WafBlocked,
-    WafChallenge,
+    TeslaSsoLoginError,
+    TeslaSsoTemporaryError,
+    TeslaSsoTokenRefusedError,
 )
 
 BASE: Final = "base"
@@ -57,37 +41,47 @@ LEGACY_TOKEN: Final = StepError("legacy_token", CONF_REFRESH_TOKEN)
 # The browser step's server changed: the link was rebuilt and the pasted address is void.
 AUTH_LINK_CHANGED: Final = StepError("auth_link_changed")
 
-# First match wins, so a subclass comes before its parent.
-_ERRORS: Final[tuple[tuple[type[TeslaSsoError], StepError], ...]] = (
-    (InvalidServerUrl, StepError("invalid_auth_url", SECTION_ADVANCED)),
-    (InvalidCredentials, StepError("invalid_auth")),
-    (AccountLocked, StepError("account_locked")),
-    (CaptchaInvalid, StepError("captcha_invalid", CONF_CAPTCHA)),
-    (RecaptchaRequired, StepError("recaptcha_required", offers_browser=True)),
-    (MfaCodeInvalid, INVALID_MFA_CODE),
-    (BackupCodeInvalid, INVALID_MFA_CODE),
-    (MfaCodeReplayed, StepError("mfa_replay", CONF_CODE)),
-    (MfaTooManyAttempts, StepError("mfa_locked")),
-    (BackupCodeLocked, StepError("mfa_locked")),
-    (MfaExpired, StepError("mfa_expired")),
-    (RedirectUriRefused, StepError("redirect_uri_refused")),
-    (InvalidCallbackUrl, StepError("invalid_callback_url", CONF_CALLBACK_URL)),
-    (StateMismatch, StepError("state_mismatch", CONF_CALLBACK_URL)),
-    (CallbackError, StepError("callback_error", CONF_CALLBACK_URL)),
-    (AuthorizationCodeInvalid, StepError("code_expired", CONF_CALLBACK_URL)),
-    (LoginRequired, StepError("invalid_refresh_token", CONF_REFRESH_TOKEN)),
-    (InvalidToken, StepError("invalid_refresh_token", CONF_REFRESH_TOKEN)),
-    (WafBlocked, StepError("waf_blocked", offers_browser=True)),
-    (WafChallenge, StepError("waf_blocked", offers_browser=True)),
-    (TransientError, StepError("cannot_connect")),
-)
+INVALID_REFRESH_TOKEN: Final = StepError("invalid_refresh_token", CONF_REFRESH_TOKEN)
+CANNOT_CONNECT: Final = StepError("cannot_connect")
+WAF_BLOCKED: Final = StepError("waf_blocked", offers_browser=True)
+MFA_LOCKED: Final = StepError("mfa_locked")
+
+# What the form shows for each reason the SSO client gives.
+_ERRORS: Final[dict[LoginFailure | TemporaryFailure, StepError]] = {
+    LoginFailure.INVALID_SERVER_URL: StepError("invalid_auth_url", SECTION_ADVANCED),
+    LoginFailure.INVALID_CREDENTIALS: StepError("invalid_auth"),
+    LoginFailure.ACCOUNT_LOCKED: StepError("account_locked"),
+    LoginFailure.CAPTCHA_INVALID: StepError("captcha_invalid", CONF_CAPTCHA),
+    LoginFailure.RECAPTCHA_REQUIRED: StepError(
+        "recaptcha_required", offers_browser=True
+    ),
+    LoginFailure.MFA_CODE_INVALID: INVALID_MFA_CODE,
+    LoginFailure.BACKUP_CODE_INVALID: INVALID_MFA_CODE,
+    LoginFailure.MFA_CODE_REPLAYED: StepError("mfa_replay", CONF_CODE),
+    LoginFailure.MFA_TOO_MANY_ATTEMPTS: MFA_LOCKED,
+    LoginFailure.BACKUP_CODE_LOCKED: MFA_LOCKED,
+    LoginFailure.MFA_EXPIRED: StepError("mfa_expired"),
+    LoginFailure.REDIRECT_URI_REFUSED: StepError("redirect_uri_refused"),
+    LoginFailure.INVALID_CALLBACK_URL: StepError(
+        "invalid_callback_url", CONF_CALLBACK_URL
+    ),
+    LoginFailure.STATE_MISMATCH: StepError("state_mismatch", CONF_CALLBACK_URL),
+    LoginFailure.CALLBACK_ERROR: StepError("callback_error", CONF_CALLBACK_URL),
+    LoginFailure.CODE_INVALID: StepError("code_expired", CONF_CALLBACK_URL),
+    LoginFailure.INVALID_TOKEN: INVALID_REFRESH_TOKEN,
+    TemporaryFailure.WAF_BLOCKED: WAF_BLOCKED,
+    TemporaryFailure.WAF_CHALLENGE: WAF_BLOCKED,
+}
 
 
 def flow_error(err: TeslaSsoError) -> StepError:
     """The error to show for an SSO client error."""
-    for error_type, step_error in _ERRORS:
-        if isinstance(err, error_type):
-            return step_error
+    if isinstance(err, TeslaSsoTokenRefusedError):
+        return INVALID_REFRESH_TOKEN
+    if isinstance(err, TeslaSsoTemporaryError):
+        return _ERRORS.get(err.reason, CANNOT_CONNECT)
+    if isinstance(err, TeslaSsoLoginError):
+        return _ERRORS[err.reason]
     return UNKNOWN
 
 
@@ -100,7 +94,12 @@ async def attempt[T](action: Awaitable[T]) -> T | StepError:
     try:
         return await action
     except TeslaSsoError as err:
-        LOGGER.debug("Tesla sign-in step failed: %s", type(err).__name__)
+        # The class and reason only: never the message.
+        LOGGER.debug(
+            "Tesla sign-in step failed: %s %s",
+            type(err).__name__,
+            getattr(err, "reason", ""),
+        )
         return flow_error(err)
     except Exception:  # noqa: BLE001 - logged with its traceback below
         LOGGER.exception("Unexpected error while talking to Tesla's sign-in service")

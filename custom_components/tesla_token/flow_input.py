@@ -54,7 +54,7 @@ class ServerChoice:
         """Read the region and the optional custom server of a form.
 
         Raises:
-            InvalidServerUrl: the custom server URL is not usable.
+            TeslaSsoLoginError: INVALID_SERVER_URL, the custom server URL is not usable.
         """
         typed = str(
             user_input.get(SECTION_ADVANCED, {}).get(CONF_AUTH_URL) or ""

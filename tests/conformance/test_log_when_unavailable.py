@@ -14,7 +14,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.tesla_token.const import DEFAULT_OPTIONS
 from custom_components.tesla_token.entry_data import build_entry_data
 from custom_components.tesla_token.flow_input import ServerChoice
-from custom_components.tesla_token.sso import Region, refresh_tokens
+from custom_components.tesla_token.sso import Region, TeslaSso
 from emulator import Emulator, Fault, FaultKind
 from tests.leak_guard import LeakGuard
 
@@ -29,11 +29,8 @@ LOGGER_NAME = f"custom_components.{DOMAIN}"
 async def entry(hass: HomeAssistant, emulator: Emulator) -> MockConfigEntry:
     """The owner account set up with fresh tokens from the emulator."""
     async with aiohttp.ClientSession() as session:
-        tokens = await refresh_tokens(
-            session,
-            emulator.global_sso,
-            emulator.state.mint_refresh_token(EMAIL),
-            trusted_base=emulator.global_sso,
+        tokens = await TeslaSso(session, emulator.global_sso).refresh(
+            emulator.state.mint_refresh_token(EMAIL)
         )
     server = ServerChoice(Region.GLOBAL, emulator.global_sso)
     config_entry = MockConfigEntry(

@@ -20,13 +20,14 @@ import pytest
 from custom_components.tesla_token.sso import (
     Authorized,
     CaptchaRequired,
-    LoginSession,
     LoginStep,
     MfaRequired,
+    PasswordSignIn,
+    TeslaSso,
     TeslaSsoError,
     TokenKind,
     TokenSet,
-    refresh_tokens,
+    token_kind,
 )
 
 from .answer_server import Answer, AnswerServer, Step
@@ -65,7 +66,7 @@ def check_token_set(tokens: TokenSet, base: str, *, kept: str | None = None) -> 
     assert math.isfinite(tokens.issued_at)
     assert origin_of(tokens.issuer) in {origin_of(base), *TESLA_ORIGINS}
     assert tokens.subject
-    assert isinstance(tokens.kind, TokenKind)
+    assert isinstance(token_kind(tokens.access_token), TokenKind)
     assert tokens.email is None or isinstance(tokens.email, str)
     issued = tokens.refresh_token_issued_at
     assert issued is None or math.isfinite(issued)
@@ -79,7 +80,7 @@ def check_authorized(step: Authorized, base: str) -> None:
 
 
 async def sign_in(
-    login: LoginSession, base: str, use_backup_code: bool
+    login: PasswordSignIn, base: str, use_backup_code: bool
 ) -> TokenSet | None:
     """The whole conversation, as the config flow drives it."""
     step: LoginStep | None = await login.start(EMAIL)
@@ -97,7 +98,6 @@ async def sign_in(
         for factor in step.factors:
             assert isinstance(factor.id, str)
             assert isinstance(factor.name, str)
-            assert isinstance(factor.factor_type, str)
         if step.factors and not use_backup_code:
             step = await login.verify_passcode(step.factors[0].id, "123456")
         else:
@@ -129,7 +129,7 @@ async def test_a_sign_in_survives_any_answer(
     answer_server.script = data.draw(scripts(base), label="script")
     http.cookie_jar.clear()
     log.clear()
-    login = LoginSession(http, base, timeout=5)
+    login = TeslaSso(http, base, timeout=5).password_sign_in()
     try:
         await sign_in(login, base, use_backup_code)
     except TeslaSsoError as err:
@@ -172,8 +172,8 @@ async def test_a_refresh_survives_any_answer(
     log.clear()
     answer_server.script = {Step.TOKEN: answer}
     try:
-        tokens = await refresh_tokens(
-            http, issuer, OLD_REFRESH_TOKEN, trusted_base=base, timeout=5
+        tokens = await TeslaSso(http, base, timeout=5).refresh(
+            OLD_REFRESH_TOKEN, issuer=issuer
         )
     except TeslaSsoError as err:
         count("sso refresh: odd answers", type(err).__name__)
@@ -213,7 +213,7 @@ async def test_token_times_are_usable(
         )
     }
     try:
-        tokens = await refresh_tokens(http, base, OLD_REFRESH_TOKEN, trusted_base=base)
+        tokens = await TeslaSso(http, base).refresh(OLD_REFRESH_TOKEN)
     except TeslaSsoError as err:
         count("sso refresh: odd exp, iat, expires_in", type(err).__name__)
         return

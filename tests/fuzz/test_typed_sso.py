@@ -15,17 +15,14 @@ from urllib.parse import parse_qs, urlsplit
 from hypothesis import given, strategies as st
 
 from custom_components.tesla_token.sso import (
-    BrowserLogin,
-    CallbackError,
-    InvalidCallbackUrl,
-    InvalidServerUrl,
-    InvalidToken,
-    StateMismatch,
+    BrowserSignIn,
+    TeslaSsoLoginError,
     TokenKind,
-    decode_jwt_claims,
     token_kind,
     validate_sso_base,
 )
+from custom_components.tesla_token.sso.tokens import decode_jwt_claims
+from tests.sso.expect import offline_browser_sign_in
 
 from .budget import fuzz
 from .request_log import TESLA_ORIGINS, origin_of
@@ -45,7 +42,7 @@ LOCAL_BASE = "http://127.0.0.1:8765/oauth2/v3"
 bases = st.sampled_from([LOCAL_BASE, TESLA_GLOBAL])
 
 
-def state_of(login: BrowserLogin) -> str:
+def state_of(login: BrowserSignIn) -> str:
     return parse_qs(urlsplit(login.authorize_url).query)["state"][0]
 
 
@@ -55,7 +52,7 @@ def test_a_pasted_callback_is_read_or_refused(
     base: str, clean: bool, data: st.DataObject
 ) -> None:
     """An intact callback gives its code; anything else a login error, never a foreign issuer."""
-    login = BrowserLogin(base)
+    login = offline_browser_sign_in(base)
     state = state_of(login)
     pasted = data.draw(
         pasted_callbacks(state=state, base=base, clean=clean), label="pasted"
@@ -64,8 +61,8 @@ def test_a_pasted_callback_is_read_or_refused(
     refusal: str | None = None
     try:
         authorized = login.parse_callback(pasted.text)
-    except (InvalidCallbackUrl, StateMismatch, CallbackError) as err:
-        refusal = type(err).__name__
+    except TeslaSsoLoginError as err:
+        refusal = err.reason.value
     count("sso parse_callback: pasted callbacks", refusal or "Authorized")
     if refusal is not None:
         assert not pasted.intact, f"an intact callback was refused ({refusal})"
@@ -86,10 +83,10 @@ def test_a_pasted_callback_is_read_or_refused(
 )
 def test_any_text_is_read_or_refused(text: str) -> None:
     """Random text, with or without the callback's beginning, never breaks the reader."""
-    login = BrowserLogin(LOCAL_BASE)
+    login = offline_browser_sign_in(LOCAL_BASE)
     try:
         authorized = login.parse_callback(text)
-    except InvalidCallbackUrl, StateMismatch, CallbackError:
+    except TeslaSsoLoginError:
         return
     raise AssertionError(f"random text was accepted as a callback: {authorized!r}")
 
@@ -133,11 +130,11 @@ def typed_urls(draw: st.DrawFn) -> str:
 @fuzz(400)
 @given(url=typed_urls() | custom_servers("http://127.0.0.1:8765") | st.text())
 def test_a_typed_server_url_is_normalised_or_refused(url: str) -> None:
-    """A usable base comes back normalised and stable; anything else is InvalidServerUrl."""
+    """A usable base comes back normalised and stable; anything else is INVALID_SERVER_URL."""
     try:
         base = validate_sso_base(url)
-    except InvalidServerUrl:
-        count("sso validate_sso_base: typed URLs", "InvalidServerUrl")
+    except TeslaSsoLoginError:
+        count("sso validate_sso_base: typed URLs", "invalid_server_url")
         return
     count("sso validate_sso_base: typed URLs", "usable")
 
@@ -168,13 +165,13 @@ def is_loopback(host: str) -> bool:
 @fuzz(300)
 @given(token=typed_tokens | st.text())
 def test_any_pasted_token_gets_a_kind(token: str) -> None:
-    """token_kind never raises; decode_jwt_claims reads a JSON object or raises InvalidToken."""
+    """token_kind never raises; decode_jwt_claims reads a JSON object or raises INVALID_TOKEN."""
     kind = token_kind(token)
     assert isinstance(kind, TokenKind)
     count("sso token_kind: pasted tokens", kind.value)
     try:
         claims = decode_jwt_claims(token)
-    except InvalidToken:
+    except TeslaSsoLoginError:
         assert kind in (TokenKind.UNKNOWN, TokenKind.V2, TokenKind.LEGACY_EXCHANGED)
         return
     assert isinstance(claims, dict)
@@ -222,10 +219,10 @@ def test_jwt_claims_survive_the_round_trip(claims: dict[str, object]) -> None:
     payload=json_values.filter(lambda value: not isinstance(value, dict)) | jwt_like()
 )
 def test_a_jwt_without_an_object_is_no_token(payload: object) -> None:
-    """A payload that is JSON but not an object (or not JSON) is InvalidToken, not a crash."""
+    """A payload that is JSON but not an object (or not JSON) is INVALID_TOKEN, not a crash."""
     token = payload if isinstance(payload, str) else encode_jwt(payload)
     try:
         claims = decode_jwt_claims(token)
-    except InvalidToken:
+    except TeslaSsoLoginError:
         return
     assert isinstance(claims, dict)

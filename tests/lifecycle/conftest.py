@@ -15,7 +15,7 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.tesla_token.const import DEFAULT_OPTIONS, DOMAIN
 from custom_components.tesla_token.entry_data import build_entry_data
 from custom_components.tesla_token.flow_input import ServerChoice
-from custom_components.tesla_token.sso import Region, TokenSet, refresh_tokens
+from custom_components.tesla_token.sso import Region, TeslaSso, TokenSet
 from emulator import Emulator
 
 EMAIL = "owner@example.com"
@@ -38,11 +38,8 @@ def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
 async def mint_token_set(emulator: Emulator, email: str = EMAIL) -> TokenSet:
     """Return tokens as a sign-in would: a minted refresh token, refreshed once for real."""
     async with aiohttp.ClientSession() as session:
-        return await refresh_tokens(
-            session,
-            emulator.global_sso,
-            emulator.state.mint_refresh_token(email),
-            trusted_base=emulator.global_sso,
+        return await TeslaSso(session, emulator.global_sso).refresh(
+            emulator.state.mint_refresh_token(email)
         )
 
 

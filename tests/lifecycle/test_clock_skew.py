@@ -33,7 +33,7 @@ from custom_components.tesla_token.const import (
 )
 from custom_components.tesla_token.diagnostics import async_get_config_entry_diagnostics
 from custom_components.tesla_token.repairs import clock_skew_issue_id
-from custom_components.tesla_token.sso import decode_jwt_claims
+from custom_components.tesla_token.sso.tokens import decode_jwt_claims
 from emulator import Emulator, RefreshRotation
 from tests.lifecycle.conftest import EMAIL, entry_data, mint_token_set
 from tests.lifecycle.helpers import (

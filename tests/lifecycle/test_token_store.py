@@ -23,7 +23,7 @@ from custom_components.tesla_token.const import (
     DOMAIN,
     EVENT_TOKEN_REFRESHED,
 )
-from custom_components.tesla_token.sso import TokenSet, refresh_tokens
+from custom_components.tesla_token.sso import TeslaSso, TokenSet
 from emulator import Emulator, RefreshRotation
 from tests.lifecycle.conftest import entry_data
 from tests.lifecycle.helpers import STATUS, token_requests
@@ -51,11 +51,8 @@ def stored_token(hass_storage: dict[str, Any], key: str) -> str | None:
 async def rotate(emulator: Emulator, tokens: TokenSet) -> TokenSet:
     """Refresh `tokens` once at the emulator, as a Home Assistant that then died did."""
     async with aiohttp.ClientSession() as session:
-        return await refresh_tokens(
-            session,
-            emulator.global_sso,
-            tokens.refresh_token,
-            trusted_base=emulator.global_sso,
+        return await TeslaSso(session, emulator.global_sso).refresh(
+            tokens.refresh_token
         )
 
 

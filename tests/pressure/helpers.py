@@ -17,7 +17,8 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.tesla_token.const import DEFAULT_OPTIONS, DOMAIN, REQUEST_TIMEOUT
+from custom_components.tesla_token.const import DEFAULT_OPTIONS, DOMAIN
+from custom_components.tesla_token.sso.client import DEFAULT_TIMEOUT as REQUEST_TIMEOUT
 from emulator import Emulator, Fault, FaultKind, RefreshRotation
 from tests.lifecycle.conftest import entry_data, mint_token_set
 

@@ -11,16 +11,13 @@ import aiohttp
 from aiohttp import web
 import pytest
 
-from custom_components.tesla_token.sso import (
-    LoginSession,
-    UnexpectedResponse,
-    refresh_tokens,
-)
+from custom_components.tesla_token.sso import TemporaryFailure, TeslaSso
 from custom_components.tesla_token.sso.transport import (
     IMAGE_LIMIT,
     JSON_LIMIT,
     PAGE_LIMIT,
 )
+from tests.sso.expect import raises_sso
 
 from .jwts import make_jwt
 from .odd_server import SIGN_IN_PAGE, OddServer, html
@@ -46,9 +43,7 @@ def compressed(size: int, encoding: str) -> bytes:
 
 
 async def refresh(server: OddServer, session: aiohttp.ClientSession) -> object:
-    return await refresh_tokens(
-        session, server.sso, "rt", trusted_base=server.sso, timeout=5
-    )
+    return await TeslaSso(session, server.sso, timeout=5).refresh("rt")
 
 
 async def test_a_token_answer_just_under_the_json_limit_is_read(
@@ -74,7 +69,9 @@ async def test_a_token_answer_over_the_json_limit_is_unexpected(
         TOKEN,
         lambda _: web.Response(body=body, content_type="application/json"),
     )
-    with pytest.raises(UnexpectedResponse, match="more than 65536 bytes"):
+    with raises_sso(
+        TemporaryFailure.UNEXPECTED_RESPONSE, match="more than 65536 bytes"
+    ):
         await refresh(odd_server, plain_http)
 
 
@@ -82,8 +79,12 @@ async def test_a_sign_in_page_over_the_page_limit_is_unexpected(
     odd_server: OddServer, plain_http: aiohttp.ClientSession
 ) -> None:
     odd_server.on("GET", AUTHORIZE, html(SIGN_IN_PAGE + " " * PAGE_LIMIT))
-    with pytest.raises(UnexpectedResponse, match="more than"):
-        await LoginSession(plain_http, odd_server.sso).start("owner@example.com")
+    with raises_sso(TemporaryFailure.UNEXPECTED_RESPONSE, match="more than"):
+        await (
+            TeslaSso(plain_http, odd_server.sso)
+            .password_sign_in()
+            .start("owner@example.com")
+        )
 
 
 async def test_a_captcha_image_over_the_image_limit_is_unexpected(
@@ -97,9 +98,9 @@ async def test_a_captcha_image_over_the_image_limit_is_unexpected(
             body=SVG + b" " * IMAGE_LIMIT, content_type="image/svg+xml"
         ),
     )
-    login = LoginSession(plain_http, odd_server.sso)
+    login = TeslaSso(plain_http, odd_server.sso).password_sign_in()
     assert await login.start("owner@example.com") is not None  # asks for a captcha
-    with pytest.raises(UnexpectedResponse, match="more than"):
+    with raises_sso(TemporaryFailure.UNEXPECTED_RESPONSE, match="more than"):
         await login.captcha_image()
 
 
@@ -120,7 +121,7 @@ async def test_a_compression_bomb_is_refused_without_inflating_it(
     )
     tracemalloc.start()
     try:
-        with pytest.raises(UnexpectedResponse, match="more than"):
+        with raises_sso(TemporaryFailure.UNEXPECTED_RESPONSE, match="more than"):
             await refresh(odd_server, plain_http)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
@@ -149,6 +150,6 @@ async def test_an_endless_answer_is_cut_off(
         return response
 
     odd_server.on("POST", TOKEN, endless)
-    with pytest.raises(UnexpectedResponse, match="more than"):
+    with raises_sso(TemporaryFailure.UNEXPECTED_RESPONSE, match="more than"):
         await refresh(odd_server, plain_http)
     assert sent < 32 * MIB

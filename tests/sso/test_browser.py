@@ -9,15 +9,16 @@ import aiohttp
 import pytest
 
 from custom_components.tesla_token.sso import (
-    AuthorizationCodeInvalid,
+    REDIRECT_URI,
     Authorized,
-    BrowserLogin,
-    CallbackError,
-    InvalidCallbackUrl,
-    StateMismatch,
+    LoginFailure,
+    TeslaSso,
     TokenKind,
+    token_kind,
 )
+from custom_components.tesla_token.sso.token_endpoint import exchange_code
 from emulator import Emulator
+from tests.sso.expect import offline_browser_sign_in, raises_sso
 
 from .conftest import served
 
@@ -57,17 +58,16 @@ async def browser(emulator: Emulator) -> AsyncIterator[aiohttp.ClientSession]:
 async def test_pasted_callback_gives_tokens(
     http: aiohttp.ClientSession, browser: aiohttp.ClientSession, emulator: Emulator
 ) -> None:
-    login = BrowserLogin(emulator.global_sso)
+    login = TeslaSso(http, emulator.global_sso).browser_sign_in()
     callback = await _sign_in_in_a_browser(
         browser, login.authorize_url, "owner@example.com"
     )
     assert callback.startswith("tesla://auth/callback?")
-    authorized = login.parse_callback(f"  {callback}  ")
-    assert authorized.issuer == emulator.global_sso
+    assert login.parse_callback(f"  {callback}  ").issuer == emulator.global_sso
     emulator.state.clear_requests()
-    tokens = await login.fetch_tokens(http, authorized)
+    tokens = await login.fetch_tokens(f"  {callback}  ")
     assert tokens.email == "owner@example.com"
-    assert tokens.kind is TokenKind.OWNER_API
+    assert token_kind(tokens.access_token) is TokenKind.OWNER_API
     assert tokens.issuer == emulator.global_sso
     assert served(emulator) == [("POST", "/oauth2/v3/token", 200)]
 
@@ -75,27 +75,25 @@ async def test_pasted_callback_gives_tokens(
 async def test_console_line_and_single_use_code(
     http: aiohttp.ClientSession, browser: aiohttp.ClientSession, emulator: Emulator
 ) -> None:
-    login = BrowserLogin(emulator.global_sso)
+    login = TeslaSso(http, emulator.global_sso).browser_sign_in()
     callback = await _sign_in_in_a_browser(
         browser, login.authorize_url, "owner@example.com"
     )
     pasted = f"Failed to launch '{callback}' because the scheme does not have a registered handler."
-    authorized = login.parse_callback(pasted)
-    await login.fetch_tokens(http, authorized)
-    with pytest.raises(AuthorizationCodeInvalid):
-        await login.fetch_tokens(http, authorized)
+    await login.fetch_tokens(pasted)
+    with raises_sso(LoginFailure.CODE_INVALID):
+        await login.fetch_tokens(pasted)
 
 
 async def test_china_account_in_the_browser(
     http: aiohttp.ClientSession, browser: aiohttp.ClientSession, emulator: Emulator
 ) -> None:
-    login = BrowserLogin(emulator.global_sso)
+    login = TeslaSso(http, emulator.global_sso).browser_sign_in()
     callback = await _sign_in_in_a_browser(
         browser, login.authorize_url, "china@example.com"
     )
-    authorized = login.parse_callback(callback)
-    assert authorized.issuer == emulator.china_sso
-    tokens = await login.fetch_tokens(http, authorized)
+    assert login.parse_callback(callback).issuer == emulator.china_sso
+    tokens = await login.fetch_tokens(callback)
     assert tokens.issuer == emulator.china_sso
     assert served(emulator)[-1] == ("POST", "/cn/oauth2/v3/token", 200)
 
@@ -103,45 +101,52 @@ async def test_china_account_in_the_browser(
 async def test_callback_of_another_sign_in(
     browser: aiohttp.ClientSession, emulator: Emulator
 ) -> None:
-    other = BrowserLogin(emulator.global_sso)
+    other = offline_browser_sign_in(emulator.global_sso)
     callback = await _sign_in_in_a_browser(
         browser, other.authorize_url, "owner@example.com"
     )
-    with pytest.raises(StateMismatch):
-        BrowserLogin(emulator.global_sso).parse_callback(callback)
+    with raises_sso(LoginFailure.STATE_MISMATCH):
+        offline_browser_sign_in(emulator.global_sso).parse_callback(callback)
 
 
 async def test_cancelled_in_the_browser(
     browser: aiohttp.ClientSession, emulator: Emulator
 ) -> None:
-    login = BrowserLogin(emulator.global_sso)
+    login = offline_browser_sign_in(emulator.global_sso)
     callback = await _sign_in_in_a_browser(
         browser, login.authorize_url, "owner@example.com", cancel=True
     )
-    with pytest.raises(CallbackError) as err:
+    with raises_sso(LoginFailure.CALLBACK_ERROR) as err:
         login.parse_callback(callback)
-    assert err.value.error == "login_cancelled"
+    assert "login_cancelled" in str(err.value)
 
 
 async def test_callback_from_a_foreign_server_is_refused(
     browser: aiohttp.ClientSession, emulator: Emulator
 ) -> None:
-    login = BrowserLogin(emulator.global_sso)
+    login = offline_browser_sign_in(emulator.global_sso)
     callback = await _sign_in_in_a_browser(
         browser, login.authorize_url, "owner@example.com"
     )
     forged = re.sub(
         r"issuer=[^&]+", "issuer=https%3A%2F%2Fevil.example%2Foauth2%2Fv3", callback
     )
-    with pytest.raises(InvalidCallbackUrl):
+    with raises_sso(LoginFailure.INVALID_CALLBACK_URL):
         login.parse_callback(forged)
 
 
 async def test_code_for_a_foreign_issuer_is_never_sent(
     http: aiohttp.ClientSession, emulator: Emulator
 ) -> None:
-    login = BrowserLogin(emulator.global_sso)
     forged = Authorized(code="c0de", issuer="https://evil.example/oauth2/v3")
-    with pytest.raises(InvalidCallbackUrl):
-        await login.fetch_tokens(http, forged)
+    with raises_sso(LoginFailure.INVALID_CALLBACK_URL):
+        await exchange_code(
+            http,
+            forged,
+            verifier="v" * 43,
+            redirect_uri=REDIRECT_URI,
+            state="s",
+            trusted_base=emulator.global_sso,
+            timeout=5,
+        )
     assert emulator.state.requests == []

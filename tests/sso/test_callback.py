@@ -7,29 +7,26 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 
 from custom_components.tesla_token.sso import (
-    CLIENT_ID,
     REDIRECT_URI,
-    SCOPE,
     SSO_BASES,
-    BrowserLogin,
-    CallbackError,
-    InvalidCallbackUrl,
-    InvalidServerUrl,
+    BrowserSignIn,
+    LoginFailure,
     Region,
-    StateMismatch,
 )
+from custom_components.tesla_token.sso.const import CLIENT_ID, SCOPE
 from custom_components.tesla_token.sso.pkce import s256_challenge
+from tests.sso.expect import offline_browser_sign_in, raises_sso
 
 GLOBAL = SSO_BASES[Region.GLOBAL]
 ISSUER = quote(GLOBAL, safe="")
 
 
-def _state(login: BrowserLogin) -> str:
+def _state(login: BrowserSignIn) -> str:
     return parse_qs(urlsplit(login.authorize_url).query)["state"][0]
 
 
 def test_authorize_url() -> None:
-    login = BrowserLogin(GLOBAL + "/")
+    login = offline_browser_sign_in(GLOBAL + "/")
     parts = urlsplit(login.authorize_url)
     assert f"{parts.scheme}://{parts.netloc}{parts.path}" == f"{GLOBAL}/authorize"
     query = {name: values[0] for name, values in parse_qs(parts.query).items()}
@@ -41,12 +38,12 @@ def test_authorize_url() -> None:
     assert query["code_challenge"] == s256_challenge(login._pkce.verifier)
     assert len(query["state"]) >= 16
     assert "login_hint" not in query
-    assert BrowserLogin(GLOBAL).authorize_url != login.authorize_url
+    assert offline_browser_sign_in(GLOBAL).authorize_url != login.authorize_url
 
 
 def test_authorize_url_refuses_plain_http() -> None:
-    with pytest.raises(InvalidServerUrl):
-        BrowserLogin("http://auth.tesla.com/oauth2/v3")
+    with raises_sso(LoginFailure.INVALID_SERVER_URL):
+        offline_browser_sign_in("http://auth.tesla.com/oauth2/v3")
 
 
 @pytest.mark.parametrize(
@@ -72,7 +69,7 @@ def test_authorize_url_refuses_plain_http() -> None:
     ],
 )
 def test_accepted_callbacks(template: str) -> None:
-    login = BrowserLogin(GLOBAL)
+    login = offline_browser_sign_in(GLOBAL)
     authorized = login.parse_callback(
         template.format(state=_state(login), issuer=ISSUER)
     )
@@ -82,7 +79,7 @@ def test_accepted_callbacks(template: str) -> None:
 
 
 def test_callback_without_issuer_uses_the_chosen_server() -> None:
-    login = BrowserLogin(GLOBAL)
+    login = offline_browser_sign_in(GLOBAL)
     authorized = login.parse_callback(
         f"tesla://auth/callback?code=c1&state={_state(login)}"
     )
@@ -90,7 +87,7 @@ def test_callback_without_issuer_uses_the_chosen_server() -> None:
 
 
 def test_china_issuer_is_trusted_from_the_global_server() -> None:
-    login = BrowserLogin(GLOBAL)
+    login = offline_browser_sign_in(GLOBAL)
     china = quote(SSO_BASES[Region.CHINA], safe="")
     authorized = login.parse_callback(
         f"tesla://auth/callback?code=c1&state={_state(login)}&issuer={china}"
@@ -99,12 +96,12 @@ def test_china_issuer_is_trusted_from_the_global_server() -> None:
 
 
 def test_wrong_state() -> None:
-    login = BrowserLogin(GLOBAL)
-    with pytest.raises(StateMismatch):
+    login = offline_browser_sign_in(GLOBAL)
+    with raises_sso(LoginFailure.STATE_MISMATCH):
         login.parse_callback(
             f"tesla://auth/callback?code=c1&state=other&issuer={ISSUER}"
         )
-    with pytest.raises(StateMismatch):
+    with raises_sso(LoginFailure.STATE_MISMATCH):
         login.parse_callback(f"tesla://auth/callback?code=c1&issuer={ISSUER}")
 
 
@@ -123,24 +120,23 @@ def test_wrong_state() -> None:
     ],
 )
 def test_rejected_callbacks(pasted: str) -> None:
-    login = BrowserLogin(GLOBAL)
-    with pytest.raises(InvalidCallbackUrl) as err:
+    login = offline_browser_sign_in(GLOBAL)
+    with raises_sso(LoginFailure.INVALID_CALLBACK_URL) as err:
         login.parse_callback(pasted.format(state=_state(login)))
     assert "c1" not in str(err.value)
 
 
 def test_error_callback_names_the_error() -> None:
-    login = BrowserLogin(GLOBAL)
-    with pytest.raises(CallbackError) as err:
+    login = offline_browser_sign_in(GLOBAL)
+    with raises_sso(LoginFailure.CALLBACK_ERROR) as err:
         login.parse_callback(
             f"tesla://auth/callback?error=login_cancelled&state={_state(login)}&issuer={ISSUER}"
         )
-    assert err.value.error == "login_cancelled"
     assert "login_cancelled" in str(err.value)
     for echoed in ("%3Cscript%3E", "123456", "eyJhbGciOiJSUzI1NiJ9", "a" * 65):
-        with pytest.raises(CallbackError) as err:
+        with raises_sso(LoginFailure.CALLBACK_ERROR) as err:
             login.parse_callback(f"tesla://auth/callback?error={echoed}")
-        assert err.value.error == "unknown"
+        assert "'unknown'" in str(err.value)
         assert echoed not in str(err.value)
 
 
@@ -169,7 +165,7 @@ def test_a_megabyte_around_the_callback_is_read_in_linear_time(
     template: str,
 ) -> None:
     """Long runs of blanks or letters: once quadratic (a 64 kB paste blocked the loop 20 s)."""
-    login = BrowserLogin(GLOBAL)
+    login = offline_browser_sign_in(GLOBAL)
     callback = (
         f"tesla://auth/callback?code=abc123&state={_state(login)}&issuer={ISSUER}"
     )
@@ -184,5 +180,5 @@ def test_a_megabyte_around_the_callback_is_read_in_linear_time(
     ids=["blanks", "letters", "almost-schemes", "schemes-without-a-letter"],
 )
 def test_a_megabyte_without_a_url_is_refused_in_linear_time(text: str) -> None:
-    with pytest.raises(InvalidCallbackUrl):
-        BrowserLogin(GLOBAL).parse_callback(text)
+    with raises_sso(LoginFailure.INVALID_CALLBACK_URL):
+        offline_browser_sign_in(GLOBAL).parse_callback(text)

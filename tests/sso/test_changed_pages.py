@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 import aiohttp
 import pytest
 
 from custom_components.tesla_token.sso import (
-    AccountLocked,
-    AuthorizationCodeInvalid,
-    Authorized,
-    BrowserLogin,
-    LoginSession,
-    MfaCodeInvalid,
-    MfaExpired,
+    BrowserSignIn,
+    LoginFailure,
     MfaRequired,
-    StateMismatch,
-    UnexpectedResponse,
+    PasswordSignIn,
+    TemporaryFailure,
+    TeslaSso,
 )
+from tests.sso.expect import raises_sso
 
 from .jwts import make_jwt
 from .odd_server import MFA_PAGE, SIGN_IN_PAGE, OddServer, html, json_answer, redirect
@@ -25,16 +24,16 @@ AUTHORIZE = "/oauth2/v3/authorize"
 PASSWORD = "tesla-demo-password"
 
 
-async def _started(server: OddServer, session: aiohttp.ClientSession) -> LoginSession:
+async def _started(server: OddServer, session: aiohttp.ClientSession) -> PasswordSignIn:
     server.on("GET", AUTHORIZE, html(SIGN_IN_PAGE))
-    login = LoginSession(session, server.sso)
+    login = TeslaSso(session, server.sso).password_sign_in()
     assert await login.start("owner@example.com") is None
     return login
 
 
 async def _at_mfa(
     server: OddServer, session: aiohttp.ClientSession
-) -> tuple[LoginSession, MfaRequired]:
+) -> tuple[PasswordSignIn, MfaRequired]:
     login = await _started(server, session)
     server.on("POST", AUTHORIZE, html(MFA_PAGE))
     server.on(
@@ -47,13 +46,11 @@ async def _at_mfa(
     return login, step
 
 
-async def test_factor_without_name_or_type(
+async def test_factor_without_name_is_named_by_its_id(
     odd_server: OddServer, plain_http: aiohttp.ClientSession
 ) -> None:
     _, step = await _at_mfa(odd_server, plain_http)
-    assert [(f.id, f.name, f.factor_type) for f in step.factors] == [
-        ("f1", "f1", "unknown")
-    ]
+    assert [(f.id, f.name) for f in step.factors] == [("f1", "f1")]
 
 
 async def test_redirect_to_a_foreign_server_is_not_followed(
@@ -62,8 +59,12 @@ async def test_redirect_to_a_foreign_server_is_not_followed(
     odd_server.on(
         "GET", AUTHORIZE, redirect("https://evil.example/oauth2/v3/authorize", 303)
     )
-    with pytest.raises(UnexpectedResponse) as err:
-        await LoginSession(plain_http, odd_server.sso).start("owner@example.com")
+    with raises_sso(TemporaryFailure.UNEXPECTED_RESPONSE) as err:
+        await (
+            TeslaSso(plain_http, odd_server.sso)
+            .password_sign_in()
+            .start("owner@example.com")
+        )
     assert "not trusted" in str(err.value)
     assert odd_server.requests == [("GET", AUTHORIZE)]
 
@@ -75,8 +76,12 @@ async def test_only_one_region_redirect_is_followed(
     odd_server.on(
         "GET", "/cn/oauth2/v3/authorize", redirect(f"{odd_server.sso}/authorize", 303)
     )
-    with pytest.raises(UnexpectedResponse) as err:
-        await LoginSession(plain_http, odd_server.sso).start("owner@example.com")
+    with raises_sso(TemporaryFailure.UNEXPECTED_RESPONSE) as err:
+        await (
+            TeslaSso(plain_http, odd_server.sso)
+            .password_sign_in()
+            .start("owner@example.com")
+        )
     assert "303" in str(err.value)
     assert len(odd_server.requests) == 2
 
@@ -85,8 +90,12 @@ async def test_sign_in_page_that_is_an_mfa_page(
     odd_server: OddServer, plain_http: aiohttp.ClientSession
 ) -> None:
     odd_server.on("GET", AUTHORIZE, html(MFA_PAGE))
-    with pytest.raises(UnexpectedResponse) as err:
-        await LoginSession(plain_http, odd_server.sso).start("owner@example.com")
+    with raises_sso(TemporaryFailure.UNEXPECTED_RESPONSE) as err:
+        await (
+            TeslaSso(plain_http, odd_server.sso)
+            .password_sign_in()
+            .start("owner@example.com")
+        )
     assert "MFA" in str(err.value)
 
 
@@ -94,8 +103,12 @@ async def test_unknown_status_on_the_sign_in_page(
     odd_server: OddServer, plain_http: aiohttp.ClientSession
 ) -> None:
     odd_server.on("GET", AUTHORIZE, html("<p>Forbidden</p>", status=403))
-    with pytest.raises(UnexpectedResponse) as err:
-        await LoginSession(plain_http, odd_server.sso).start("owner@example.com")
+    with raises_sso(TemporaryFailure.UNEXPECTED_RESPONSE) as err:
+        await (
+            TeslaSso(plain_http, odd_server.sso)
+            .password_sign_in()
+            .start("owner@example.com")
+        )
     assert "403" in str(err.value)
 
 
@@ -106,7 +119,7 @@ async def test_locked_page_with_401(
     odd_server.on(
         "POST", AUTHORIZE, html("<p>Your account has been locked</p>", status=401)
     )
-    with pytest.raises(AccountLocked):
+    with raises_sso(LoginFailure.ACCOUNT_LOCKED):
         await login.submit_credentials("owner@example.com", PASSWORD)
 
 
@@ -115,7 +128,7 @@ async def test_form_back_without_a_reason(
 ) -> None:
     login = await _started(odd_server, plain_http)
     odd_server.on("POST", AUTHORIZE, html(SIGN_IN_PAGE))
-    with pytest.raises(UnexpectedResponse):
+    with raises_sso(TemporaryFailure.UNEXPECTED_RESPONSE):
         await login.submit_credentials("owner@example.com", PASSWORD)
 
 
@@ -124,7 +137,7 @@ async def test_redirect_elsewhere_than_the_callback(
 ) -> None:
     login = await _started(odd_server, plain_http)
     odd_server.on("POST", AUTHORIZE, redirect("https://www.tesla.com/"))
-    with pytest.raises(UnexpectedResponse) as err:
+    with raises_sso(TemporaryFailure.UNEXPECTED_RESPONSE) as err:
         await login.submit_credentials("owner@example.com", PASSWORD)
     assert "callback" in str(err.value)
 
@@ -147,7 +160,7 @@ async def test_changed_factor_list(
     login = await _started(odd_server, plain_http)
     odd_server.on("POST", AUTHORIZE, html(MFA_PAGE))
     odd_server.on("GET", f"{AUTHORIZE}/mfa/factors", json_answer(factors))
-    with pytest.raises(UnexpectedResponse) as err:
+    with raises_sso(TemporaryFailure.UNEXPECTED_RESPONSE) as err:
         await login.submit_credentials("owner@example.com", PASSWORD)
     assert named in str(err.value)
 
@@ -155,23 +168,26 @@ async def test_changed_factor_list(
 @pytest.mark.parametrize(
     ("answer", "error"),
     [
-        ({}, UnexpectedResponse),
-        ({"data": "yes"}, UnexpectedResponse),
-        ({"data": {"valid": True, "approved": False}}, MfaCodeInvalid),
-        ({"data": {"valid": True}}, MfaCodeInvalid),
-        ({"error": {"code": "ERR_SOMETHING_NEW", "message": "?"}}, UnexpectedResponse),
-        ({"error": "ERR_EXPIRED"}, MfaExpired),
+        ({}, TemporaryFailure.UNEXPECTED_RESPONSE),
+        ({"data": "yes"}, TemporaryFailure.UNEXPECTED_RESPONSE),
+        ({"data": {"valid": True, "approved": False}}, LoginFailure.MFA_CODE_INVALID),
+        ({"data": {"valid": True}}, LoginFailure.MFA_CODE_INVALID),
+        (
+            {"error": {"code": "ERR_SOMETHING_NEW", "message": "?"}},
+            TemporaryFailure.UNEXPECTED_RESPONSE,
+        ),
+        ({"error": "ERR_EXPIRED"}, LoginFailure.MFA_EXPIRED),
     ],
 )
 async def test_changed_verify_answers(
     odd_server: OddServer,
     plain_http: aiohttp.ClientSession,
     answer: object,
-    error: type[Exception],
+    error: LoginFailure | TemporaryFailure,
 ) -> None:
     login, step = await _at_mfa(odd_server, plain_http)
     odd_server.on("POST", f"{AUTHORIZE}/mfa/verify", json_answer(answer))
-    with pytest.raises(error):
+    with raises_sso(error):
         await login.verify_passcode(step.factors[0].id, "123456")
 
 
@@ -184,49 +200,53 @@ async def test_backup_answer_with_an_unknown_error(
         f"{AUTHORIZE}/mfa/backupcodes/attempt",
         json_answer({"error": {"code": "ERR_SOMETHING_NEW"}}, status=400),
     )
-    with pytest.raises(UnexpectedResponse) as err:
+    with raises_sso(TemporaryFailure.UNEXPECTED_RESPONSE) as err:
         await login.verify_backup_code("abcdefghi")
     assert "ERR_SOMETHING_NEW" in str(err.value)
     assert "abcdefghi" not in str(err.value)
 
 
-def _browser_code(server: OddServer) -> tuple[BrowserLogin, Authorized]:
-    login = BrowserLogin(server.sso)
-    return login, Authorized(code="c0de", issuer=server.sso)
+def _browser_code(
+    server: OddServer, session: aiohttp.ClientSession
+) -> tuple[BrowserSignIn, str]:
+    """A browser sign-in and the callback its person pastes (code c0de, its state)."""
+    login = TeslaSso(session, server.sso).browser_sign_in()
+    state = parse_qs(urlsplit(login.authorize_url).query)["state"][0]
+    return login, f"tesla://auth/callback?code=c0de&state={state}"
 
 
 async def test_token_answer_with_another_state(
     odd_server: OddServer, plain_http: aiohttp.ClientSession
 ) -> None:
-    login, authorized = _browser_code(odd_server)
+    login, pasted = _browser_code(odd_server, plain_http)
     access = make_jwt({"iss": odd_server.sso, "sub": "s", "exp": 2})
     odd_server.on(
         "POST",
         "/oauth2/v3/token",
         json_answer({"access_token": access, "refresh_token": "r", "state": "other"}),
     )
-    with pytest.raises(StateMismatch):
-        await login.fetch_tokens(plain_http, authorized)
+    with raises_sso(LoginFailure.STATE_MISMATCH):
+        await login.fetch_tokens(pasted)
 
 
 async def test_token_error_in_the_nested_envelope(
     odd_server: OddServer, plain_http: aiohttp.ClientSession
 ) -> None:
-    login, authorized = _browser_code(odd_server)
+    login, pasted = _browser_code(odd_server, plain_http)
     odd_server.on(
         "POST",
         "/oauth2/v3/token",
         json_answer({"error": {"code": "invalid_grant"}}, status=401),
     )
-    with pytest.raises(AuthorizationCodeInvalid):
-        await login.fetch_tokens(plain_http, authorized)
+    with raises_sso(LoginFailure.CODE_INVALID):
+        await login.fetch_tokens(pasted)
 
 
 async def test_token_answer_that_is_not_an_object(
     odd_server: OddServer, plain_http: aiohttp.ClientSession
 ) -> None:
-    login, authorized = _browser_code(odd_server)
+    login, pasted = _browser_code(odd_server, plain_http)
     odd_server.on("POST", "/oauth2/v3/token", json_answer(["access_token"]))
-    with pytest.raises(UnexpectedResponse) as err:
-        await login.fetch_tokens(plain_http, authorized)
+    with raises_sso(TemporaryFailure.UNEXPECTED_RESPONSE) as err:
+        await login.fetch_tokens(pasted)
     assert "not an object" in str(err.value)

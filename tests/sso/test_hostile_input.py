@@ -17,23 +17,23 @@ import pytest
 from yarl import URL
 
 from custom_components.tesla_token.sso import (
+    REDIRECT_URI,
     SSO_BASES,
     Authorized,
-    BrowserLogin,
     CaptchaRequired,
-    InvalidCallbackUrl,
-    InvalidServerUrl,
-    InvalidToken,
-    LoginRequired,
-    LoginSession,
+    LoginFailure,
     Region,
+    TemporaryFailure,
+    TeslaSso,
+    TeslaSsoTemporaryError,
+    TeslaSsoTokenRefusedError,
     TokenKind,
-    UnexpectedResponse,
-    decode_jwt_claims,
-    refresh_tokens,
     token_kind,
     validate_sso_base,
 )
+from custom_components.tesla_token.sso.token_endpoint import exchange_code
+from custom_components.tesla_token.sso.tokens import decode_jwt_claims
+from tests.sso.expect import offline_browser_sign_in, raises_sso
 
 from .jwts import make_jwt
 from .odd_server import MFA_PAGE, SIGN_IN_PAGE, OddServer, html, json_answer, redirect
@@ -82,16 +82,16 @@ async def traced_http(
 
 @pytest.mark.parametrize("url", MALFORMED_HOSTS)
 def test_a_malformed_host_is_an_invalid_server_url(url: str) -> None:
-    with pytest.raises(InvalidServerUrl):
+    with raises_sso(LoginFailure.INVALID_SERVER_URL):
         validate_sso_base(url)
 
 
 @pytest.mark.parametrize("issuer", MALFORMED_HOSTS)
 def test_a_callback_with_a_malformed_issuer_is_refused(issuer: str) -> None:
-    login = BrowserLogin(GLOBAL)
+    login = offline_browser_sign_in(GLOBAL)
     state = parse_qs(urlsplit(login.authorize_url).query)["state"][0]
     for value in (issuer, quote(issuer, safe="")):
-        with pytest.raises(InvalidCallbackUrl):
+        with raises_sso(LoginFailure.INVALID_CALLBACK_URL):
             login.parse_callback(
                 f"tesla://auth/callback?code=abc&state={state}&issuer={value}"
             )
@@ -100,7 +100,7 @@ def test_a_callback_with_a_malformed_issuer_is_refused(issuer: str) -> None:
 def test_a_deeply_nested_jwt_is_no_token() -> None:
     payload = base64.urlsafe_b64encode(DEEP_JSON.encode()).decode().rstrip("=")
     token = f"eyJhbGciOiJSUzI1NiJ9.{payload}.c2ln"
-    with pytest.raises(InvalidToken):
+    with raises_sso(LoginFailure.INVALID_TOKEN):
         decode_jwt_claims(token)
     assert token_kind(token) is TokenKind.UNKNOWN
 
@@ -113,10 +113,8 @@ async def test_a_deeply_nested_json_answer_is_unexpected(
         "/oauth2/v3/token",
         lambda _: web.Response(text=DEEP_JSON, content_type="application/json"),
     )
-    with pytest.raises(UnexpectedResponse):
-        await refresh_tokens(
-            plain_http, odd_server.sso, "rt", trusted_base=odd_server.sso
-        )
+    with raises_sso(TemporaryFailure.UNEXPECTED_RESPONSE):
+        await TeslaSso(plain_http, odd_server.sso).refresh("rt")
 
 
 @pytest.mark.parametrize(
@@ -126,8 +124,12 @@ async def test_a_redirect_to_a_malformed_host_is_unexpected(
     odd_server: OddServer, plain_http: aiohttp.ClientSession, location: str
 ) -> None:
     odd_server.on("GET", "/oauth2/v3/authorize", redirect(location, status=303))
-    with pytest.raises(UnexpectedResponse):
-        await LoginSession(plain_http, odd_server.sso).start("owner@example.com")
+    with raises_sso(TemporaryFailure.UNEXPECTED_RESPONSE):
+        await (
+            TeslaSso(plain_http, odd_server.sso)
+            .password_sign_in()
+            .start("owner@example.com")
+        )
     assert odd_server.requests == [("GET", "/oauth2/v3/authorize")]
 
 
@@ -150,10 +152,10 @@ async def test_a_captcha_image_elsewhere_is_not_fetched(
     """A page pointing the captcha off the SSO server cannot make the client call there."""
     http, urls = traced_http
     odd_server.on("GET", "/oauth2/v3/authorize", html(captcha_page(src)))
-    login = LoginSession(http, odd_server.sso)
+    login = TeslaSso(http, odd_server.sso).password_sign_in()
     assert await login.start("captcha@example.com") == CaptchaRequired()
 
-    with pytest.raises(UnexpectedResponse):
+    with raises_sso(TemporaryFailure.UNEXPECTED_RESPONSE):
         await login.captcha_image()
     assert [url.origin() for url in urls] == [URL(odd_server.base_url)]
 
@@ -167,7 +169,7 @@ async def test_a_captcha_image_on_the_server_is_fetched(
         "/captcha",
         lambda _: web.Response(body=SVG, content_type="image/svg+xml"),
     )
-    login = LoginSession(plain_http, odd_server.sso)
+    login = TeslaSso(plain_http, odd_server.sso).password_sign_in()
     await login.start("captcha@example.com")
     assert await login.captcha_image() == SVG
 
@@ -207,10 +209,8 @@ async def test_a_token_without_a_usable_expiry_is_unexpected(
 ) -> None:
     claims = {"iss": odd_server.sso, "sub": "uuid-1", **times}
     odd_server.on("POST", "/oauth2/v3/token", lambda _: token_answer(claims, **extra))
-    with pytest.raises(UnexpectedResponse):
-        await refresh_tokens(
-            plain_http, odd_server.sso, "rt", trusted_base=odd_server.sso
-        )
+    with raises_sso(TemporaryFailure.UNEXPECTED_RESPONSE):
+        await TeslaSso(plain_http, odd_server.sso).refresh("rt")
 
 
 async def test_a_negative_lifetime_is_handed_on_with_the_new_refresh_token(
@@ -221,9 +221,7 @@ async def test_a_negative_lifetime_is_handed_on_with_the_new_refresh_token(
     odd_server.on(
         "POST", "/oauth2/v3/token", lambda _: token_answer(claims, expires_in=-60)
     )
-    tokens = await refresh_tokens(
-        plain_http, odd_server.sso, "rt", trusted_base=odd_server.sso
-    )
+    tokens = await TeslaSso(plain_http, odd_server.sso).refresh("rt")
     assert tokens.lifetime == pytest.approx(-60)
     assert tokens.refresh_token == "rt2"
 
@@ -241,9 +239,7 @@ async def test_an_unusable_exp_falls_back_to_expires_in(
         "POST", "/oauth2/v3/token", lambda _: token_answer(claims, expires_in=28800)
     )
     before = time.time()
-    tokens = await refresh_tokens(
-        plain_http, odd_server.sso, "rt", trusted_base=odd_server.sso
-    )
+    tokens = await TeslaSso(plain_http, odd_server.sso).refresh("rt")
     assert before <= tokens.issued_at <= time.time()
     assert tokens.lifetime == pytest.approx(28800)
 
@@ -254,10 +250,8 @@ async def test_an_empty_subject_is_unexpected(
     """The account id must be there: a flow would fail on it only when storing the entry."""
     claims = {"iss": odd_server.sso, "sub": "", "exp": time.time() + 3600}
     odd_server.on("POST", "/oauth2/v3/token", lambda _: token_answer(claims))
-    with pytest.raises(UnexpectedResponse):
-        await refresh_tokens(
-            plain_http, odd_server.sso, "rt", trusted_base=odd_server.sso
-        )
+    with raises_sso(TemporaryFailure.UNEXPECTED_RESPONSE):
+        await TeslaSso(plain_http, odd_server.sso).refresh("rt")
 
 
 # What a server might put where an error name belongs: markup, a line break that forges a log
@@ -283,14 +277,17 @@ async def test_a_token_error_name_from_the_server_stays_out_of_messages_and_logs
     odd_server.on(
         "POST", "/oauth2/v3/token", json_answer({"error": name}, status=status)
     )
-    with pytest.raises((UnexpectedResponse, LoginRequired)) as err:
-        await refresh_tokens(
-            plain_http, odd_server.sso, "rt", trusted_base=odd_server.sso
-        )
-    login = BrowserLogin(odd_server.sso)
-    with pytest.raises(UnexpectedResponse) as exchange_err:
-        await login.fetch_tokens(
-            plain_http, Authorized(code="c0de", issuer=odd_server.sso)
+    with pytest.raises((TeslaSsoTemporaryError, TeslaSsoTokenRefusedError)) as err:
+        await TeslaSso(plain_http, odd_server.sso).refresh("rt")
+    with raises_sso(TemporaryFailure.UNEXPECTED_RESPONSE) as exchange_err:
+        await exchange_code(
+            plain_http,
+            Authorized(code="c0de", issuer=odd_server.sso),
+            verifier="v" * 43,
+            redirect_uri=REDIRECT_URI,
+            state="s",
+            trusted_base=odd_server.sso,
+            timeout=5,
         )
     for text in (str(err.value), str(exchange_err.value), caplog.text):
         assert name not in text
@@ -306,10 +303,10 @@ async def test_a_known_token_error_name_is_named(
         "/oauth2/v3/token",
         json_answer({"error": "unsupported_grant_type"}, status=400),
     )
-    with pytest.raises(UnexpectedResponse, match="unsupported_grant_type"):
-        await refresh_tokens(
-            plain_http, odd_server.sso, "rt", trusted_base=odd_server.sso
-        )
+    with raises_sso(
+        TemporaryFailure.UNEXPECTED_RESPONSE, match="unsupported_grant_type"
+    ):
+        await TeslaSso(plain_http, odd_server.sso).refresh("rt")
 
 
 @pytest.mark.parametrize("name", HOSTILE_ERROR_NAMES)
@@ -329,12 +326,12 @@ async def test_an_mfa_error_code_from_the_server_stays_out_of_messages(
             f"/oauth2/v3/authorize/mfa/{path}",
             json_answer({"error": {"code": name}}),
         )
-    login = LoginSession(plain_http, odd_server.sso)
+    login = TeslaSso(plain_http, odd_server.sso).password_sign_in()
     assert await login.start("owner@example.com") is None
     await login.submit_credentials("owner@example.com", "tesla-demo-password")
-    with pytest.raises(UnexpectedResponse) as passcode_err:
+    with raises_sso(TemporaryFailure.UNEXPECTED_RESPONSE) as passcode_err:
         await login.verify_passcode("f1", "123456")
-    with pytest.raises(UnexpectedResponse) as backup_err:
+    with raises_sso(TemporaryFailure.UNEXPECTED_RESPONSE) as backup_err:
         await login.verify_backup_code("abcde1234")
     for err in (passcode_err, backup_err):
         assert name not in str(err.value)

@@ -40,7 +40,7 @@ spec = importlib.util.spec_from_file_location(
 module = importlib.util.module_from_spec(spec)
 sys.modules["tesla_sso"] = module
 spec.loader.exec_module(module)
-assert module.LoginSession and module.refresh_tokens
+assert module.TeslaSso and module.TeslaSsoError
 loaded = [name for name in sys.modules if name.startswith(("homeassistant", "custom_components"))]
 assert not loaded, loaded
 print("ok")

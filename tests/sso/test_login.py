@@ -8,28 +8,20 @@ import aiohttp
 import pytest
 
 from custom_components.tesla_token.sso import (
-    AccountLocked,
-    AuthorizationCodeInvalid,
     Authorized,
-    BackupCodeInvalid,
-    BackupCodeLocked,
-    CaptchaInvalid,
     CaptchaRequired,
-    InvalidCredentials,
-    LoginSession,
-    MfaCodeInvalid,
-    MfaCodeReplayed,
-    MfaExpired,
+    LoginFailure,
     MfaRequired,
-    MfaTooManyAttempts,
-    RecaptchaRequired,
-    RedirectUriRefused,
+    PasswordSignIn,
+    TemporaryFailure,
+    TeslaSso,
     TokenKind,
     TokenSet,
-    UnexpectedResponse,
-    decode_jwt_claims,
+    token_kind,
 )
+from custom_components.tesla_token.sso.tokens import decode_jwt_claims
 from emulator import CaptchaMode, Emulator
+from tests.sso.expect import raises_sso
 
 from .conftest import served
 
@@ -42,7 +34,7 @@ def _assert_tokens(
 ) -> None:
     assert tokens.email == email
     assert tokens.issuer == issuer
-    assert tokens.kind is TokenKind.OWNER_API
+    assert token_kind(tokens.access_token) is TokenKind.OWNER_API
     assert tokens.lifetime == 28800
     assert tokens.subject == decode_jwt_claims(tokens.access_token)["sub"]
     assert tokens.refresh_token_issued_at is not None
@@ -52,7 +44,7 @@ def _assert_tokens(
 async def test_plain_login_uses_three_requests(
     http: aiohttp.ClientSession, emulator: Emulator
 ) -> None:
-    login = LoginSession(http, emulator.global_sso)
+    login = TeslaSso(http, emulator.global_sso).password_sign_in()
     assert await login.start("owner@example.com") is None
     step = await login.submit_credentials("owner@example.com", PASSWORD)
     assert isinstance(step, Authorized)
@@ -84,7 +76,7 @@ async def test_plain_login_uses_three_requests(
 async def test_captcha_login_uses_four_requests(
     http: aiohttp.ClientSession, emulator: Emulator
 ) -> None:
-    login = LoginSession(http, emulator.global_sso)
+    login = TeslaSso(http, emulator.global_sso).password_sign_in()
     assert await login.start("captcha@example.com") == CaptchaRequired()
     image = await login.captcha_image()
     assert b"<svg" in image
@@ -106,10 +98,10 @@ async def test_captcha_login_uses_four_requests(
 async def test_wrong_captcha_then_a_new_image(
     http: aiohttp.ClientSession, emulator: Emulator
 ) -> None:
-    login = LoginSession(http, emulator.global_sso)
+    login = TeslaSso(http, emulator.global_sso).password_sign_in()
     await login.start("captcha@example.com")
     await login.captcha_image()
-    with pytest.raises(CaptchaInvalid):
+    with raises_sso(LoginFailure.CAPTCHA_INVALID):
         await login.submit_credentials("captcha@example.com", PASSWORD, "wrong")
     await login.captcha_image()
     answer = emulator.state.latest_captcha_answer()
@@ -123,7 +115,7 @@ async def test_captcha_asked_only_after_the_first_post(
     http: aiohttp.ClientSession, emulator: Emulator
 ) -> None:
     emulator.state.scenario.captcha = CaptchaMode.AFTER_FIRST_POST
-    login = LoginSession(http, emulator.global_sso)
+    login = TeslaSso(http, emulator.global_sso).password_sign_in()
     assert await login.start("owner@example.com") is None
     assert (
         await login.submit_credentials("owner@example.com", PASSWORD)
@@ -139,14 +131,11 @@ async def test_captcha_asked_only_after_the_first_post(
 async def test_mfa_login_uses_six_requests(
     http: aiohttp.ClientSession, emulator: Emulator
 ) -> None:
-    login = LoginSession(http, emulator.global_sso)
+    login = TeslaSso(http, emulator.global_sso).password_sign_in()
     assert await login.start(MFA) is None
     step = await login.submit_credentials(MFA, PASSWORD)
     assert isinstance(step, MfaRequired)
-    assert [(f.name, f.factor_type) for f in step.factors] == [
-        ("Phone", "token:software"),
-        ("Watch", "token:software"),
-    ]
+    assert [f.name for f in step.factors] == ["Phone", "Watch"]
     watch = step.factors[1]
     authorized = await login.verify_passcode(
         watch.id, emulator.state.totp(MFA, "Watch")
@@ -174,7 +163,7 @@ async def test_captcha_and_mfa_use_seven_requests(
     account = emulator.state.scenario.account(MFA)
     assert account is not None
     account.captcha = CaptchaMode.FIRST_PAGE
-    login = LoginSession(http, emulator.global_sso)
+    login = TeslaSso(http, emulator.global_sso).password_sign_in()
     assert await login.start(MFA) == CaptchaRequired()
     await login.captcha_image()
     answer = emulator.state.latest_captcha_answer()
@@ -190,8 +179,8 @@ async def test_captcha_and_mfa_use_seven_requests(
 
 async def _at_mfa(
     http: aiohttp.ClientSession, emulator: Emulator
-) -> tuple[LoginSession, MfaRequired]:
-    login = LoginSession(http, emulator.global_sso)
+) -> tuple[PasswordSignIn, MfaRequired]:
+    login = TeslaSso(http, emulator.global_sso).password_sign_in()
     await login.start(MFA)
     step = await login.submit_credentials(MFA, PASSWORD)
     assert isinstance(step, MfaRequired)
@@ -208,7 +197,7 @@ async def test_wrong_passcode_then_the_right_one(
     login, step = await _at_mfa(http, emulator)
     phone = step.factors[0]
     right = emulator.state.totp(MFA, "Phone")
-    with pytest.raises(MfaCodeInvalid):
+    with raises_sso(LoginFailure.MFA_CODE_INVALID):
         await login.verify_passcode(phone.id, _wrong_code(right))
     # The HTTP status of the wrong code was 200: only data.valid said no.
     assert served(emulator)[-1] == ("POST", "/oauth2/v3/authorize/mfa/verify", 200)
@@ -220,7 +209,7 @@ async def test_malformed_passcode_is_a_wrong_passcode(
     http: aiohttp.ClientSession, emulator: Emulator
 ) -> None:
     login, step = await _at_mfa(http, emulator)
-    with pytest.raises(MfaCodeInvalid):
+    with raises_sso(LoginFailure.MFA_CODE_INVALID):
         await login.verify_passcode(step.factors[0].id, "12ab")
 
 
@@ -232,9 +221,9 @@ async def test_too_many_wrong_passcodes(
     phone = step.factors[0]
     wrong = _wrong_code(emulator.state.totp(MFA, "Phone"))
     for _ in range(2):
-        with pytest.raises(MfaCodeInvalid):
+        with raises_sso(LoginFailure.MFA_CODE_INVALID):
             await login.verify_passcode(phone.id, wrong)
-    with pytest.raises(MfaTooManyAttempts):
+    with raises_sso(LoginFailure.MFA_TOO_MANY_ATTEMPTS):
         await login.verify_passcode(phone.id, emulator.state.totp(MFA, "Phone"))
 
 
@@ -249,7 +238,7 @@ async def test_replayed_passcode(emulator: Emulator) -> None:
         cookie_jar=aiohttp.CookieJar(unsafe=True)
     ) as second:
         login, step = await _at_mfa(second, emulator)
-        with pytest.raises(MfaCodeReplayed):
+        with raises_sso(LoginFailure.MFA_CODE_REPLAYED):
             await login.verify_passcode(step.factors[0].id, code)
 
 
@@ -260,7 +249,7 @@ async def test_expired_mfa_transaction(
     emulator.state.scenario.transaction_lifetime = (
         -1
     )  # every transaction is now too old
-    with pytest.raises(MfaExpired):
+    with raises_sso(LoginFailure.MFA_EXPIRED):
         await login.verify_passcode(
             step.factors[0].id, emulator.state.totp(MFA, "Phone")
         )
@@ -271,17 +260,17 @@ async def test_backup_code_after_the_transaction_expired(
 ) -> None:
     login, _ = await _at_mfa(http, emulator)
     emulator.state.scenario.transaction_lifetime = -1
-    with pytest.raises(MfaExpired):
+    with raises_sso(LoginFailure.MFA_EXPIRED):
         await login.verify_backup_code(emulator.state.backup_codes(MFA)[0])
 
 
 async def test_credentials_after_the_sign_in_page_expired(
     http: aiohttp.ClientSession, emulator: Emulator
 ) -> None:
-    login = LoginSession(http, emulator.global_sso)
+    login = TeslaSso(http, emulator.global_sso).password_sign_in()
     await login.start("owner@example.com")
     emulator.state.scenario.transaction_lifetime = -1
-    with pytest.raises(UnexpectedResponse) as err:
+    with raises_sso(TemporaryFailure.UNEXPECTED_RESPONSE) as err:
         await login.submit_credentials("owner@example.com", PASSWORD)
     assert "400" in str(err.value)
     assert PASSWORD not in str(err.value)
@@ -325,11 +314,11 @@ async def test_wrong_and_used_backup_codes(
     login, _ = await _at_mfa(http, emulator)
     await login.verify_backup_code(used)
     login, _ = await _at_mfa(http, emulator)
-    with pytest.raises(BackupCodeInvalid):
+    with raises_sso(LoginFailure.BACKUP_CODE_INVALID):
         await login.verify_backup_code("zzzzzzzzz")
-    with pytest.raises(BackupCodeInvalid):
+    with raises_sso(LoginFailure.BACKUP_CODE_INVALID):
         await login.verify_backup_code(used)
-    with pytest.raises(BackupCodeInvalid):
+    with raises_sso(LoginFailure.BACKUP_CODE_INVALID):
         await login.verify_backup_code("short")
 
 
@@ -338,27 +327,27 @@ async def test_backup_codes_lock(
 ) -> None:
     emulator.state.scenario.backup_code_attempts = 2
     login, _ = await _at_mfa(http, emulator)
-    with pytest.raises(BackupCodeInvalid):
+    with raises_sso(LoginFailure.BACKUP_CODE_INVALID):
         await login.verify_backup_code("zzzzzzzzz")
-    with pytest.raises(BackupCodeLocked):
+    with raises_sso(LoginFailure.BACKUP_CODE_LOCKED):
         await login.verify_backup_code("yyyyyyyyy")
-    with pytest.raises(BackupCodeLocked):
+    with raises_sso(LoginFailure.BACKUP_CODE_LOCKED):
         await login.verify_backup_code(emulator.state.backup_codes(MFA)[0])
 
 
 async def test_wrong_password(http: aiohttp.ClientSession, emulator: Emulator) -> None:
-    login = LoginSession(http, emulator.global_sso)
+    login = TeslaSso(http, emulator.global_sso).password_sign_in()
     await login.start("owner@example.com")
-    with pytest.raises(InvalidCredentials) as err:
+    with raises_sso(LoginFailure.INVALID_CREDENTIALS) as err:
         await login.submit_credentials("owner@example.com", "not-the-password")
     assert "not-the-password" not in str(err.value)
     assert served(emulator)[-1] == ("POST", "/oauth2/v3/authorize", 401)
 
 
 async def test_unknown_account(http: aiohttp.ClientSession, emulator: Emulator) -> None:
-    login = LoginSession(http, emulator.global_sso)
+    login = TeslaSso(http, emulator.global_sso).password_sign_in()
     await login.start("nobody@example.com")
-    with pytest.raises(InvalidCredentials):
+    with raises_sso(LoginFailure.INVALID_CREDENTIALS):
         await login.submit_credentials("nobody@example.com", PASSWORD)
 
 
@@ -366,16 +355,16 @@ async def test_account_locks_after_failures(
     http: aiohttp.ClientSession, emulator: Emulator
 ) -> None:
     emulator.state.scenario.lockout_after = 2
-    login = LoginSession(http, emulator.global_sso)
+    login = TeslaSso(http, emulator.global_sso).password_sign_in()
     await login.start("owner@example.com")
-    with pytest.raises(InvalidCredentials):
+    with raises_sso(LoginFailure.INVALID_CREDENTIALS):
         await login.submit_credentials("owner@example.com", "wrong-1")
-    with pytest.raises(AccountLocked):
+    with raises_sso(LoginFailure.ACCOUNT_LOCKED):
         await login.submit_credentials("owner@example.com", "wrong-2")
     # Even the right password is refused now.
-    login = LoginSession(http, emulator.global_sso)
+    login = TeslaSso(http, emulator.global_sso).password_sign_in()
     await login.start("owner@example.com")
-    with pytest.raises(AccountLocked):
+    with raises_sso(LoginFailure.ACCOUNT_LOCKED):
         await login.submit_credentials("owner@example.com", PASSWORD)
 
 
@@ -383,8 +372,8 @@ async def test_recaptcha_sends_the_person_to_the_browser(
     http: aiohttp.ClientSession, emulator: Emulator
 ) -> None:
     emulator.state.scenario.recaptcha = True
-    login = LoginSession(http, emulator.global_sso)
-    with pytest.raises(RecaptchaRequired):
+    login = TeslaSso(http, emulator.global_sso).password_sign_in()
+    with raises_sso(LoginFailure.RECAPTCHA_REQUIRED):
         await login.start("owner@example.com")
     assert len(emulator.state.requests) == 1
 
@@ -392,10 +381,13 @@ async def test_recaptcha_sends_the_person_to_the_browser(
 async def test_redirect_uri_refused(
     http: aiohttp.ClientSession, emulator: Emulator
 ) -> None:
-    login = LoginSession(
-        http, emulator.global_sso, redirect_uri="https://auth.tesla.com/void/callback"
+    login = PasswordSignIn(
+        http,
+        emulator.global_sso,
+        timeout=30,
+        redirect_uri="https://auth.tesla.com/void/callback",
     )
-    with pytest.raises(RedirectUriRefused):
+    with raises_sso(LoginFailure.REDIRECT_URI_REFUSED):
         await login.start("owner@example.com")
 
 
@@ -404,7 +396,7 @@ async def test_legacy_redirect_uri_when_the_server_allows_it(
 ) -> None:
     legacy = "https://auth.tesla.com/void/callback"
     emulator.state.scenario.redirect_uris = [legacy]
-    login = LoginSession(http, emulator.global_sso, redirect_uri=legacy)
+    login = PasswordSignIn(http, emulator.global_sso, timeout=30, redirect_uri=legacy)
     await login.start("owner@example.com")
     step = await login.submit_credentials("owner@example.com", PASSWORD)
     assert isinstance(step, Authorized)
@@ -414,7 +406,7 @@ async def test_legacy_redirect_uri_when_the_server_allows_it(
 async def test_china_account_follows_the_region_redirect(
     http: aiohttp.ClientSession, emulator: Emulator
 ) -> None:
-    login = LoginSession(http, emulator.global_sso)
+    login = TeslaSso(http, emulator.global_sso).password_sign_in()
     assert await login.start("china@example.com") is None
     assert login.sso_base == emulator.china_sso
     step = await login.submit_credentials("china@example.com", PASSWORD)
@@ -434,16 +426,16 @@ async def test_china_account_follows_the_region_redirect(
 async def test_code_is_single_use(
     http: aiohttp.ClientSession, emulator: Emulator
 ) -> None:
-    login = LoginSession(http, emulator.global_sso)
+    login = TeslaSso(http, emulator.global_sso).password_sign_in()
     await login.start("owner@example.com")
     await login.submit_credentials("owner@example.com", PASSWORD)
     await login.fetch_tokens()
-    with pytest.raises(AuthorizationCodeInvalid):
+    with raises_sso(LoginFailure.CODE_INVALID):
         await login.fetch_tokens()
 
 
 async def test_cancel(http: aiohttp.ClientSession, emulator: Emulator) -> None:
-    login = LoginSession(http, emulator.global_sso)
+    login = TeslaSso(http, emulator.global_sso).password_sign_in()
     await login.start("owner@example.com")
     await login.cancel()
     assert served(emulator)[-1] == ("POST", "/oauth2/v3/authorize", 302)
@@ -456,7 +448,7 @@ async def test_cancel(http: aiohttp.ClientSession, emulator: Emulator) -> None:
 async def test_cancel_before_start_and_after_success(
     http: aiohttp.ClientSession, emulator: Emulator
 ) -> None:
-    login = LoginSession(http, emulator.global_sso)
+    login = TeslaSso(http, emulator.global_sso).password_sign_in()
     await login.cancel()
     await login.start("owner@example.com")
     await login.submit_credentials("owner@example.com", PASSWORD)
@@ -468,7 +460,7 @@ async def test_cancel_never_raises(emulator: Emulator) -> None:
     async with aiohttp.ClientSession(
         cookie_jar=aiohttp.CookieJar(unsafe=True)
     ) as session:
-        login = LoginSession(session, emulator.global_sso)
+        login = TeslaSso(session, emulator.global_sso).password_sign_in()
         await login.start("owner@example.com")
     await login.cancel()  # the session is closed
 
@@ -476,7 +468,7 @@ async def test_cancel_never_raises(emulator: Emulator) -> None:
 async def test_steps_out_of_order(
     http: aiohttp.ClientSession, emulator: Emulator
 ) -> None:
-    login = LoginSession(http, emulator.global_sso)
+    login = TeslaSso(http, emulator.global_sso).password_sign_in()
     with pytest.raises(RuntimeError):
         await login.submit_credentials("owner@example.com", PASSWORD)
     with pytest.raises(RuntimeError):
@@ -488,7 +480,7 @@ async def test_logs_hold_no_secret(
     http: aiohttp.ClientSession, emulator: Emulator, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="custom_components.tesla_token.sso")
-    login = LoginSession(http, emulator.global_sso)
+    login = TeslaSso(http, emulator.global_sso).password_sign_in()
     await login.start(MFA)
     step = await login.submit_credentials(MFA, PASSWORD)
     assert isinstance(step, MfaRequired)

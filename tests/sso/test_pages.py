@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from custom_components.tesla_token.sso import (
-    AccountLocked,
-    RecaptchaRequired,
-    RedirectUriRefused,
-    UnexpectedResponse,
-    WafChallenge,
-)
+from custom_components.tesla_token.sso import LoginFailure, TemporaryFailure
 from custom_components.tesla_token.sso.pages import (
     PageKind,
     is_account_locked_page,
     read_page,
 )
+from tests.sso.expect import raises_sso
 
 HIDDEN = """
   <input type="hidden" name="_csrf" value="csrf-1" />
@@ -84,7 +79,6 @@ def test_mfa_page_with_csrf_in_a_hidden_input() -> None:
     page = read_page(html)
     assert page.kind is PageKind.MFA
     assert page.csrf == "mfa-csrf"
-    assert page.transaction_id == "tx999"
 
 
 def test_mfa_page_with_ids_in_a_script() -> None:
@@ -95,7 +89,6 @@ def test_mfa_page_with_ids_in_a_script() -> None:
     page = read_page(html)
     assert page.kind is PageKind.MFA
     assert page.csrf == "script-csrf"
-    assert page.transaction_id == "kmhFSHNk"
 
 
 def test_mfa_page_without_csrf() -> None:
@@ -109,31 +102,37 @@ def test_mfa_page_without_csrf() -> None:
     [
         (
             "<html><body><noscript>Please enable JavaScript to view the page content.</noscript></body></html>",
-            WafChallenge,
+            TemporaryFailure.WAF_CHALLENGE,
         ),
         (
             "<p>The redirect_uri 'https://auth.tesla.com/void/callback' is not registered for this 'client_id'.</p>",
-            RedirectUriRefused,
+            LoginFailure.REDIRECT_URI_REFUSED,
         ),
         (
             "<p>The redirect_uri &#39;x&#39; is not registered for this &#39;client_id&#39;.</p>",
-            RedirectUriRefused,
+            LoginFailure.REDIRECT_URI_REFUSED,
         ),
-        (sign_in_page(messages='{"_": "Your account has been locked"}'), AccountLocked),
+        (
+            sign_in_page(messages='{"_": "Your account has been locked"}'),
+            LoginFailure.ACCOUNT_LOCKED,
+        ),
         (
             sign_in_page(extra='<div class="g-recaptcha" data-sitekey="k"></div>'),
-            RecaptchaRequired,
+            LoginFailure.RECAPTCHA_REQUIRED,
         ),
-        (sign_in_page(messages='{"_": "Recaptcha is required"}'), RecaptchaRequired),
+        (
+            sign_in_page(messages='{"_": "Recaptcha is required"}'),
+            LoginFailure.RECAPTCHA_REQUIRED,
+        ),
     ],
 )
-def test_known_stop_pages(html: str, error: type[Exception]) -> None:
-    with pytest.raises(error):
+def test_known_stop_pages(html: str, error: LoginFailure | TemporaryFailure) -> None:
+    with raises_sso(error):
         read_page(html)
 
 
 def test_recaptcha_script_is_recaptcha() -> None:
-    with pytest.raises(RecaptchaRequired):
+    with raises_sso(LoginFailure.RECAPTCHA_REQUIRED):
         read_page(
             sign_in_page(
                 extra='<script src="https://www.google.com/recaptcha/api.js"></script>'
@@ -173,6 +172,6 @@ def test_locked_marker() -> None:
     ],
 )
 def test_unknown_pages_fail_loudly(html: str, named: str) -> None:
-    with pytest.raises(UnexpectedResponse) as err:
+    with raises_sso(TemporaryFailure.UNEXPECTED_RESPONSE) as err:
         read_page(html)
     assert named in str(err.value)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from custom_components.tesla_token.sso import CLIENT_ID, REDIRECT_URI, SCOPE
+from custom_components.tesla_token.sso import REDIRECT_URI
+from custom_components.tesla_token.sso.const import CLIENT_ID, SCOPE
 from custom_components.tesla_token.sso.pkce import Pkce, s256_challenge
 
 

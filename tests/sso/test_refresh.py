@@ -10,14 +10,16 @@ import pytest
 
 from custom_components.tesla_token.sso import (
     SSO_BASES,
-    InvalidServerUrl,
-    LoginRequired,
+    LoginFailure,
     Region,
+    TeslaSso,
+    TeslaSsoTokenRefusedError,
     TokenKind,
-    decode_jwt_claims,
-    refresh_tokens,
+    token_kind,
 )
+from custom_components.tesla_token.sso.tokens import decode_jwt_claims
 from emulator import Emulator, RefreshRotation
+from tests.sso.expect import raises_sso
 
 from .conftest import served
 from .jwts import make_jwt
@@ -26,18 +28,14 @@ from .odd_server import OddServer
 
 async def test_refresh_reuse(http: aiohttp.ClientSession, emulator: Emulator) -> None:
     old = emulator.state.mint_refresh_token("owner@example.com")
-    tokens = await refresh_tokens(
-        http, emulator.global_sso, old, trusted_base=emulator.global_sso
-    )
+    tokens = await TeslaSso(http, emulator.global_sso).refresh(old)
     assert tokens.email == "owner@example.com"
     assert tokens.issuer == emulator.global_sso
-    assert tokens.kind is TokenKind.OWNER_API
+    assert token_kind(tokens.access_token) is TokenKind.OWNER_API
     assert tokens.lifetime == 28800
     assert tokens.refresh_token_issued_at == decode_jwt_claims(old)["iat"]
     # reuse: the same refresh token keeps working.
-    again = await refresh_tokens(
-        http, emulator.global_sso, old, trusted_base=emulator.global_sso
-    )
+    again = await TeslaSso(http, emulator.global_sso).refresh(old)
     assert again.subject == tokens.subject
     assert served(emulator) == [("POST", "/oauth2/v3/token", 200)] * 2
     form = set(emulator.state.requests[0].form)
@@ -49,8 +47,8 @@ async def test_refresh_goes_through_a_custom_server_in_front_of_tesla(
 ) -> None:
     """A proxy chosen as the sign-in server also carries the refreshes of Tesla-issued tokens."""
     old = emulator.state.mint_refresh_token("owner@example.com")
-    tokens = await refresh_tokens(
-        http, SSO_BASES[Region.GLOBAL], old, trusted_base=emulator.global_sso
+    tokens = await TeslaSso(http, emulator.global_sso).refresh(
+        old, issuer=SSO_BASES[Region.GLOBAL]
     )
     assert tokens.email == "owner@example.com"
     assert served(emulator) == [("POST", "/oauth2/v3/token", 200)]
@@ -61,16 +59,12 @@ async def test_refresh_single_use_rotation(
 ) -> None:
     emulator.state.scenario.refresh_rotation = RefreshRotation.SINGLE_USE
     old = emulator.state.mint_refresh_token("owner@example.com")
-    first = await refresh_tokens(
-        http, emulator.global_sso, old, trusted_base=emulator.global_sso
-    )
+    first = await TeslaSso(http, emulator.global_sso).refresh(old)
     assert first.refresh_token != old
-    with pytest.raises(LoginRequired):
-        await refresh_tokens(
-            http, emulator.global_sso, old, trusted_base=emulator.global_sso
-        )
-    second = await refresh_tokens(
-        http, first.issuer, first.refresh_token, trusted_base=emulator.global_sso
+    with pytest.raises(TeslaSsoTokenRefusedError):
+        await TeslaSso(http, emulator.global_sso).refresh(old)
+    second = await TeslaSso(http, emulator.global_sso).refresh(
+        first.refresh_token, issuer=first.issuer
     )
     assert second.refresh_token not in (old, first.refresh_token)
 
@@ -80,9 +74,7 @@ async def test_refresh_keeps_the_old_token_when_none_comes_back(
 ) -> None:
     emulator.state.scenario.refresh_returns_refresh_token = False
     old = emulator.state.mint_refresh_token("owner@example.com")
-    tokens = await refresh_tokens(
-        http, emulator.global_sso, old, trusted_base=emulator.global_sso
-    )
+    tokens = await TeslaSso(http, emulator.global_sso).refresh(old)
     assert tokens.refresh_token == old
 
 
@@ -91,20 +83,16 @@ async def test_revoked_account_must_sign_in_again(
 ) -> None:
     token = emulator.state.mint_refresh_token("owner@example.com")
     emulator.state.revoke("owner@example.com")
-    with pytest.raises(LoginRequired):
-        await refresh_tokens(
-            http, emulator.global_sso, token, trusted_base=emulator.global_sso
-        )
+    with pytest.raises(TeslaSsoTokenRefusedError):
+        await TeslaSso(http, emulator.global_sso).refresh(token)
     assert served(emulator) == [("POST", "/oauth2/v3/token", 401)]
 
 
 async def test_unknown_refresh_token(
     http: aiohttp.ClientSession, emulator: Emulator
 ) -> None:
-    with pytest.raises(LoginRequired):
-        await refresh_tokens(
-            http, emulator.global_sso, "not-a-token", trusted_base=emulator.global_sso
-        )
+    with pytest.raises(TeslaSsoTokenRefusedError):
+        await TeslaSso(http, emulator.global_sso).refresh("not-a-token")
 
 
 async def test_china_refresh_goes_to_the_china_server(
@@ -113,7 +101,7 @@ async def test_china_refresh_goes_to_the_china_server(
     token = emulator.state.mint_refresh_token("china@example.com")
     issuer = decode_jwt_claims(token)["iss"]
     assert issuer == emulator.china_sso
-    tokens = await refresh_tokens(http, issuer, token, trusted_base=emulator.global_sso)
+    tokens = await TeslaSso(http, emulator.global_sso).refresh(token, issuer=issuer)
     assert tokens.issuer == emulator.china_sso
     assert served(emulator) == [("POST", "/cn/oauth2/v3/token", 200)]
 
@@ -122,10 +110,8 @@ async def test_refresh_at_the_wrong_region_must_sign_in_again(
     http: aiohttp.ClientSession, emulator: Emulator
 ) -> None:
     token = emulator.state.mint_refresh_token("china@example.com")
-    with pytest.raises(LoginRequired):
-        await refresh_tokens(
-            http, emulator.global_sso, token, trusted_base=emulator.global_sso
-        )
+    with pytest.raises(TeslaSsoTokenRefusedError):
+        await TeslaSso(http, emulator.global_sso).refresh(token)
 
 
 async def test_untrusted_issuers_get_no_request(
@@ -133,14 +119,13 @@ async def test_untrusted_issuers_get_no_request(
 ) -> None:
     token = emulator.state.mint_refresh_token("owner@example.com")
     # Without a custom server only Tesla's own SSO servers are trusted.
-    with pytest.raises(InvalidServerUrl):
-        await refresh_tokens(http, emulator.global_sso, token)
-    with pytest.raises(InvalidServerUrl):
-        await refresh_tokens(
-            http,
-            "https://evil.example/oauth2/v3",
-            token,
-            trusted_base=SSO_BASES[Region.GLOBAL],
+    with raises_sso(LoginFailure.INVALID_SERVER_URL):
+        await TeslaSso(http, SSO_BASES[Region.GLOBAL]).refresh(
+            token, issuer=emulator.global_sso
+        )
+    with raises_sso(LoginFailure.INVALID_SERVER_URL):
+        await TeslaSso(http, SSO_BASES[Region.GLOBAL]).refresh(
+            token, issuer="https://evil.example/oauth2/v3"
         )
     assert emulator.state.requests == []
 
@@ -161,13 +146,11 @@ async def test_a_rotated_token_is_kept_when_the_access_token_names_no_trusted_is
             }
         ),
     )
-    tokens = await refresh_tokens(
-        plain_http, odd_server.sso, "rt-first", trusted_base=odd_server.sso
-    )
+    tokens = await TeslaSso(plain_http, odd_server.sso).refresh("rt-first")
     assert (tokens.refresh_token, tokens.issuer) == ("rt-second", odd_server.sso)
 
-    again = await refresh_tokens(
-        plain_http, tokens.issuer, tokens.refresh_token, trusted_base=odd_server.sso
+    again = await TeslaSso(plain_http, odd_server.sso).refresh(
+        tokens.refresh_token, issuer=tokens.issuer
     )
     assert again.refresh_token == "rt-third"
     assert odd_server.requests == [("POST", "/oauth2/v3/token")] * 2

@@ -6,8 +6,9 @@ import time
 
 import pytest
 
-from custom_components.tesla_token.sso import UnexpectedResponse
-from custom_components.tesla_token.sso.token_client import token_set_from_response
+from custom_components.tesla_token.sso import TemporaryFailure
+from custom_components.tesla_token.sso.token_endpoint import token_set_from_response
+from tests.sso.expect import raises_sso
 
 from .jwts import make_jwt
 
@@ -167,7 +168,7 @@ def test_an_answer_without_a_trusted_issuer_is_kept(claims: dict[str, object]) -
     ],
 )
 def test_unusable_token_answers(body: dict[str, object], named: str) -> None:
-    with pytest.raises(UnexpectedResponse) as err:
+    with raises_sso(TemporaryFailure.UNEXPECTED_RESPONSE) as err:
         token_set_from_response(body, trusted_base=BASE)
     assert named in str(err.value)
     for value in body.values():

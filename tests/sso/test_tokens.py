@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from custom_components.tesla_token.sso import (
-    InvalidToken,
+    LoginFailure,
     TokenKind,
     TokenSet,
-    decode_jwt_claims,
     token_kind,
 )
+from custom_components.tesla_token.sso.tokens import decode_jwt_claims
+from tests.sso.expect import raises_sso
 
 from .jwts import make_jwt
 
@@ -38,7 +39,7 @@ def test_decode_jwt_claims() -> None:
     ],
 )
 def test_unreadable_jwts(token: str) -> None:
-    with pytest.raises(InvalidToken):
+    with raises_sso(LoginFailure.INVALID_TOKEN):
         decode_jwt_claims(token)
 
 
@@ -104,7 +105,7 @@ def test_token_set_facts() -> None:
     tokens = _token_set()
     assert tokens.subject == "uuid-1"
     assert tokens.email == "owner@example.com"
-    assert tokens.kind is TokenKind.OWNER_API
+    assert token_kind(tokens.access_token) is TokenKind.OWNER_API
     assert tokens.lifetime == 28800
     assert tokens.refresh_token_issued_at == 1000.0
 
@@ -118,9 +119,9 @@ def test_token_set_without_optional_facts() -> None:
         _token_set(refresh_token=make_jwt({"iat": True})).refresh_token_issued_at
         is None
     )
-    with pytest.raises(InvalidToken):
+    with raises_sso(LoginFailure.INVALID_TOKEN):
         _ = _token_set(access_token=make_jwt({"iss": "x"})).subject
-    with pytest.raises(InvalidToken):
+    with raises_sso(LoginFailure.INVALID_TOKEN):
         _ = _token_set(access_token="opaque").subject
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from custom_components.tesla_token.sso import (
     SSO_BASES,
-    InvalidServerUrl,
+    LoginFailure,
     Region,
     validate_sso_base,
 )
@@ -16,6 +16,7 @@ from custom_components.tesla_token.sso.urls import (
     region_redirect_base,
     trusted_issuer,
 )
+from tests.sso.expect import raises_sso
 
 
 @pytest.mark.parametrize(
@@ -59,7 +60,7 @@ def test_valid_sso_bases_are_normalised(url: str, expected: str) -> None:
     ],
 )
 def test_unusable_sso_bases_are_refused(url: str) -> None:
-    with pytest.raises(InvalidServerUrl) as err:
+    with raises_sso(LoginFailure.INVALID_SERVER_URL) as err:
         validate_sso_base(url)
     assert "secret" not in str(err.value)
 

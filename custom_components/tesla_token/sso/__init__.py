@@ -1,91 +1,48 @@
 """Client for Tesla's single sign-on (OAuth2 v3): sign-in, browser path, tokens and refresh.
 
-Uses aiohttp and the standard library only; it knows nothing about Home Assistant.
+Uses aiohttp and the standard library only; it knows nothing about Home Assistant. Start at
+``TeslaSso`` (client.py); each Tesla step lives in the module named for it.
 """
 
 from __future__ import annotations
 
-from .browser import BrowserLogin
-from .const import CLIENT_ID, REDIRECT_URI, SCOPE, SSO_BASES, Region
+from .browser import BrowserSignIn
+from .client import TeslaSso
+from .const import REDIRECT_URI, SSO_BASES, Region
 from .errors import (
-    AccountLocked,
-    AuthorizationCodeInvalid,
-    BackupCodeInvalid,
-    BackupCodeLocked,
-    CallbackError,
-    CaptchaInvalid,
-    InvalidCallbackUrl,
-    InvalidCredentials,
-    InvalidServerUrl,
-    InvalidToken,
-    LoginError,
-    LoginRequired,
-    MfaCodeInvalid,
-    MfaCodeReplayed,
-    MfaExpired,
-    MfaTooManyAttempts,
-    RateLimited,
-    RecaptchaRequired,
-    RedirectUriRefused,
-    ServerError,
-    SsoConnectionError,
-    StateMismatch,
+    LoginFailure,
+    TemporaryFailure,
     TeslaSsoError,
-    TransientError,
-    UnexpectedResponse,
-    WafBlocked,
-    WafChallenge,
+    TeslaSsoLoginError,
+    TeslaSsoTemporaryError,
+    TeslaSsoTokenRefusedError,
 )
-from .login import LoginSession
+from .password import PasswordSignIn
 from .steps import Authorized, CaptchaRequired, LoginStep, MfaFactor, MfaRequired
-from .token_client import refresh_tokens
-from .tokens import TokenKind, TokenSet, decode_jwt_claims, token_kind
+from .tokens import TokenKind, TokenSet, token_issued_at, token_kind
 from .urls import validate_sso_base
 
 __all__ = [
-    "CLIENT_ID",
     "REDIRECT_URI",
-    "SCOPE",
     "SSO_BASES",
-    "AccountLocked",
-    "AuthorizationCodeInvalid",
     "Authorized",
-    "BackupCodeInvalid",
-    "BackupCodeLocked",
-    "BrowserLogin",
-    "CallbackError",
-    "CaptchaInvalid",
+    "BrowserSignIn",
     "CaptchaRequired",
-    "InvalidCallbackUrl",
-    "InvalidCredentials",
-    "InvalidServerUrl",
-    "InvalidToken",
-    "LoginError",
-    "LoginRequired",
-    "LoginSession",
+    "LoginFailure",
     "LoginStep",
-    "MfaCodeInvalid",
-    "MfaCodeReplayed",
-    "MfaExpired",
     "MfaFactor",
     "MfaRequired",
-    "MfaTooManyAttempts",
-    "RateLimited",
-    "RecaptchaRequired",
-    "RedirectUriRefused",
+    "PasswordSignIn",
     "Region",
-    "ServerError",
-    "SsoConnectionError",
-    "StateMismatch",
+    "TemporaryFailure",
+    "TeslaSso",
     "TeslaSsoError",
+    "TeslaSsoLoginError",
+    "TeslaSsoTemporaryError",
+    "TeslaSsoTokenRefusedError",
     "TokenKind",
     "TokenSet",
-    "TransientError",
-    "UnexpectedResponse",
-    "WafBlocked",
-    "WafChallenge",
-    "decode_jwt_claims",
-    "refresh_tokens",
+    "token_issued_at",
     "token_kind",
     "validate_sso_base",
 ]

@@ -7,7 +7,7 @@ import string
 from urllib.parse import parse_qs
 
 from .const import LEGACY_REDIRECT_URI, REDIRECT_URI
-from .errors import CallbackError, InvalidCallbackUrl, StateMismatch, logged_error_name
+from .errors import LoginFailure, TeslaSsoLoginError, logged_error_name
 from .steps import Authorized
 from .urls import trusted_issuer
 
@@ -72,12 +72,14 @@ def extract_url(pasted: str) -> str:
     """Find the URL in pasted text (plain, quoted, or inside the browser's console line).
 
     Raises:
-        InvalidCallbackUrl: the text holds no URL.
+        TeslaSsoLoginError: INVALID_CALLBACK_URL, the text holds no URL.
     """
     # A URL has no white space: line breaks in it come from copying a wrapped line.
     url = _first_url(_join_wrapped_lines(pasted))
     if url is None:
-        raise InvalidCallbackUrl("The pasted text contains no URL")
+        raise TeslaSsoLoginError(
+            LoginFailure.INVALID_CALLBACK_URL, "The pasted text contains no URL"
+        )
     return url.rstrip(_TRAILING_PUNCTUATION)
 
 
@@ -98,13 +100,16 @@ def _single(params: dict[str, list[str]], name: str) -> str | None:
     """Return the one value of a query parameter, None when absent.
 
     Raises:
-        InvalidCallbackUrl: the parameter appears more than once.
+        TeslaSsoLoginError: INVALID_CALLBACK_URL, the parameter appears more than once.
     """
     values = params.get(name)
     if not values:
         return None
     if len(values) > 1:
-        raise InvalidCallbackUrl(f"The callback carries {name} more than once")
+        raise TeslaSsoLoginError(
+            LoginFailure.INVALID_CALLBACK_URL,
+            f"The callback carries {name} more than once",
+        )
     return values[0]
 
 
@@ -126,29 +131,37 @@ def parse_callback(
         default_issuer: the issuer to use when the callback names none.
 
     Raises:
-        InvalidCallbackUrl: not a callback, no code, or a foreign issuer.
-        CallbackError: the callback carries ``error=``.
-        StateMismatch: the state differs from this sign-in's.
+        TeslaSsoLoginError: INVALID_CALLBACK_URL (not a callback, no code, or a foreign
+            issuer), CALLBACK_ERROR (the callback carries ``error=``) or STATE_MISMATCH (the
+            state differs from this sign-in's).
     """
     url = extract_url(pasted)
     if not is_callback_url(url, redirect_uri):
-        raise InvalidCallbackUrl("The URL is not Tesla's sign-in callback")
+        raise TeslaSsoLoginError(
+            LoginFailure.INVALID_CALLBACK_URL, "The URL is not Tesla's sign-in callback"
+        )
     query = url.partition("?")[2].partition("#")[0]
     params = parse_qs(query, keep_blank_values=True)
     error = _single(params, "error")
     if error is not None:
-        raise CallbackError(logged_error_name(error, (), _ERROR_NAME))
+        name = logged_error_name(error, (), _ERROR_NAME)
+        raise TeslaSsoLoginError(
+            LoginFailure.CALLBACK_ERROR, f"The sign-in ended with error {name!r}"
+        )
     code = _single(params, "code")
     if not code:
-        raise InvalidCallbackUrl("The callback has no code")
+        raise TeslaSsoLoginError(
+            LoginFailure.INVALID_CALLBACK_URL, "The callback has no code"
+        )
     if _single(params, "state") != state:
-        raise StateMismatch
+        raise TeslaSsoLoginError(LoginFailure.STATE_MISMATCH)
     issuer = _single(params, "issuer")
     if issuer is None:
         return Authorized(code=code, issuer=default_issuer)
     trusted = trusted_issuer(issuer, trusted_base)
     if trusted is None:
-        raise InvalidCallbackUrl(
-            "The callback names an issuer that is not a trusted SSO server"
+        raise TeslaSsoLoginError(
+            LoginFailure.INVALID_CALLBACK_URL,
+            "The callback names an issuer that is not a trusted SSO server",
         )
     return Authorized(code=code, issuer=trusted)

@@ -10,7 +10,6 @@ REDIRECT_URI: Final = "tesla://auth/callback"
 LEGACY_REDIRECT_URI: Final = "https://auth.tesla.com/void/callback"
 CLIENT_ID: Final = "ownerapi"
 SCOPE: Final = "openid email offline_access"
-DEFAULT_TIMEOUT: Final = 30.0
 
 
 class Region(StrEnum):

@@ -1,6 +1,6 @@
 """Reading Tesla's sign-in pages: the form, captcha and MFA markers and the known error pages.
 
-A page that matches nothing known raises UnexpectedResponse naming what was missing, so a change
+A page that matches nothing known raises UNEXPECTED_RESPONSE naming what was missing, so a change
 on Tesla's side fails loudly instead of silently.
 """
 
@@ -13,11 +13,10 @@ from html.parser import HTMLParser
 import re
 
 from .errors import (
-    AccountLocked,
-    RecaptchaRequired,
-    RedirectUriRefused,
-    UnexpectedResponse,
-    WafChallenge,
+    LoginFailure,
+    TemporaryFailure,
+    TeslaSsoLoginError,
+    TeslaSsoTemporaryError,
 )
 
 MFA_MARKER = "/authorize/mfa/verify"
@@ -51,7 +50,6 @@ class SsoPage:
     captcha_src: str | None = None
     # The MFA page's _csrf: its JSON requests need it since 2023.
     csrf: str | None = field(default=None, repr=False)
-    transaction_id: str | None = field(default=None, repr=False)
 
 
 class _PageParser(HTMLParser):
@@ -125,13 +123,13 @@ def raise_for_known_error_page(html: str, parsed: _PageParser | None = None) -> 
     text = unescape(html)
     lowered = text.lower()
     if is_waf_challenge(text):
-        raise WafChallenge
+        raise TeslaSsoTemporaryError(TemporaryFailure.WAF_CHALLENGE)
     if _REDIRECT_URI_REFUSED.search(text):
-        raise RedirectUriRefused
+        raise TeslaSsoLoginError(LoginFailure.REDIRECT_URI_REFUSED)
     if _LOCKED_MARKER in lowered:
-        raise AccountLocked
+        raise TeslaSsoLoginError(LoginFailure.ACCOUNT_LOCKED)
     if _RECAPTCHA_TEXT in lowered or (parsed or _parse(html)).recaptcha_widget:
-        raise RecaptchaRequired
+        raise TeslaSsoLoginError(LoginFailure.RECAPTCHA_REQUIRED)
 
 
 def is_account_locked_page(html: str) -> bool:
@@ -143,11 +141,10 @@ def read_page(html: str) -> SsoPage:
     """Read a 200 page from the authorize endpoint.
 
     Raises:
-        WafChallenge: Akamai's JavaScript challenge page.
-        RedirectUriRefused: Tesla does not accept the redirect_uri for this client_id.
-        AccountLocked: the account is locked.
-        RecaptchaRequired: Google reCAPTCHA is on.
-        UnexpectedResponse: none of the known pages, or the form lacks a required input.
+        TeslaSsoLoginError: REDIRECT_URI_REFUSED (Tesla does not accept the redirect_uri for
+            this client_id), ACCOUNT_LOCKED, RECAPTCHA_REQUIRED (Google reCAPTCHA is on).
+        TeslaSsoTemporaryError: WAF_CHALLENGE (Akamai's JavaScript challenge page), or
+            UNEXPECTED_RESPONSE (none of the known pages, or the form lacks a required input).
     """
     parser = _parse(html)
     raise_for_known_error_page(html, parser)
@@ -156,17 +153,17 @@ def read_page(html: str) -> SsoPage:
             kind=PageKind.MFA,
             form=parser.form,
             csrf=parser.page_hidden.get("_csrf") or _script_value(html, "_csrf"),
-            transaction_id=parser.page_hidden.get("transaction_id")
-            or _script_value(html, "transaction_id"),
         )
     if not parser.form_found:
-        raise UnexpectedResponse(
-            'The sign-in page has neither a form with id="form" nor a known message'
+        raise TeslaSsoTemporaryError(
+            TemporaryFailure.UNEXPECTED_RESPONSE,
+            'The sign-in page has neither a form with id="form" nor a known message',
         )
     missing = [name for name in _REQUIRED_FORM_INPUTS if not parser.form.get(name)]
     if missing:
-        raise UnexpectedResponse(
-            f"The sign-in form lacks the hidden input(s) {', '.join(missing)}"
+        raise TeslaSsoTemporaryError(
+            TemporaryFailure.UNEXPECTED_RESPONSE,
+            f"The sign-in form lacks the hidden input(s) {', '.join(missing)}",
         )
     if _CAPTCHA_MISMATCH_MARKER in unescape(html).lower():
         kind = PageKind.CAPTCHA_INVALID
@@ -179,5 +176,4 @@ def read_page(html: str) -> SsoPage:
         form=parser.form,
         captcha_src=parser.captcha_src,
         csrf=parser.form["_csrf"],
-        transaction_id=parser.form["transaction_id"],
     )

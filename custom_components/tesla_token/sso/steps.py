@@ -11,7 +11,6 @@ class MfaFactor:
 
     id: str
     name: str
-    factor_type: str
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import InvalidToken
+from .errors import LoginFailure, TeslaSsoLoginError
 
 _LEGACY_EXCHANGED = re.compile(r"(?:qts|eu|cn)-[0-9a-fA-F]{64}")
 _V2 = re.compile(r"[0-9a-fA-F]{64}")
@@ -35,19 +35,25 @@ def decode_jwt_claims(token: str) -> dict[str, Any]:
     """Return the claims of a JWT without checking its signature.
 
     Raises:
-        InvalidToken: the string is not a JWT with a JSON object as payload.
+        TeslaSsoLoginError: INVALID_TOKEN, the string is not a JWT with a JSON object as payload.
     """
     parts = token.strip().split(".")
     if len(parts) != 3 or not parts[1]:
-        raise InvalidToken("Not a JWT (expected three dot-separated parts)")
+        raise TeslaSsoLoginError(
+            LoginFailure.INVALID_TOKEN, "Not a JWT (expected three dot-separated parts)"
+        )
     payload = parts[1] + "=" * (-len(parts[1]) % 4)
     try:
         claims = json.loads(base64.urlsafe_b64decode(payload.encode("ascii")))
     # RecursionError: nesting too deep for the parser.
     except (binascii.Error, UnicodeError, ValueError, RecursionError) as err:
-        raise InvalidToken("The JWT payload is not base64url-encoded JSON") from err
+        raise TeslaSsoLoginError(
+            LoginFailure.INVALID_TOKEN, "The JWT payload is not base64url-encoded JSON"
+        ) from err
     if not isinstance(claims, dict):
-        raise InvalidToken("The JWT payload is not a JSON object")
+        raise TeslaSsoLoginError(
+            LoginFailure.INVALID_TOKEN, "The JWT payload is not a JSON object"
+        )
     return claims
 
 
@@ -60,7 +66,7 @@ def token_kind(token: str) -> TokenKind:
         return TokenKind.V2
     try:
         claims = decode_jwt_claims(token)
-    except InvalidToken:
+    except TeslaSsoLoginError:
         return TokenKind.UNKNOWN
     issuer = claims.get("iss")
     issuer_path = urlsplit(issuer).path.rstrip("/") if isinstance(issuer, str) else ""
@@ -91,13 +97,18 @@ def number_claim(claims: dict[str, Any], name: str) -> float | None:
     return usable_seconds(claims.get(name))
 
 
+def token_issued_at(token: str) -> float | None:
+    """When a JWT was issued (its ``iat``, by the issuer's clock); None when it does not say."""
+    return number_claim(_claims_or_empty(token), "iat")
+
+
 def _claims_or_empty(token: str | None) -> dict[str, Any]:
     """Return a JWT's claims, or an empty dict for a missing or opaque token."""
     if not token:
         return {}
     try:
         return decode_jwt_claims(token)
-    except InvalidToken:
+    except TeslaSsoLoginError:
         return {}
 
 
@@ -124,11 +135,13 @@ class TokenSet:
         """The account's stable id (access token ``sub``).
 
         Raises:
-            InvalidToken: the access token has no ``sub``.
+            TeslaSsoLoginError: INVALID_TOKEN, the access token has no ``sub``.
         """
         subject = _claims_or_empty(self.access_token).get("sub")
         if not isinstance(subject, str) or not subject:
-            raise InvalidToken("The access token has no subject")
+            raise TeslaSsoLoginError(
+                LoginFailure.INVALID_TOKEN, "The access token has no subject"
+            )
         return subject
 
     @property
@@ -138,11 +151,6 @@ class TokenSet:
         return email if isinstance(email, str) and email else None
 
     @property
-    def kind(self) -> TokenKind:
-        """The kind of the access token."""
-        return token_kind(self.access_token)
-
-    @property
     def lifetime(self) -> float:
         """Seconds between issue and expiry of the access token."""
         return self.expires_at - self.issued_at
@@ -150,4 +158,4 @@ class TokenSet:
     @property
     def refresh_token_issued_at(self) -> float | None:
         """When the refresh token was issued (its ``iat``), if it says."""
-        return number_claim(_claims_or_empty(self.refresh_token), "iat")
+        return token_issued_at(self.refresh_token)

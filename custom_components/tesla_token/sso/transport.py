@@ -1,7 +1,7 @@
 """The one place that sends HTTP requests to the SSO server.
 
 Every request has a timeout, never follows a redirect, keeps TLS verification on and turns
-transport failures and "try again later" answers into TransientError subclasses.
+transport failures and "try again later" answers into TeslaSsoTemporaryError.
 """
 
 from __future__ import annotations
@@ -17,14 +17,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from .errors import (
-    RateLimited,
-    ServerError,
-    SsoConnectionError,
-    UnexpectedResponse,
-    WafBlocked,
-    WafChallenge,
-)
+from .errors import TemporaryFailure, TeslaSsoTemporaryError
 from .pages import is_waf_challenge
 
 _LOGGER = logging.getLogger(__name__)
@@ -49,7 +42,7 @@ async def _read_body(resp: aiohttp.ClientResponse, method: str, path: str) -> by
     """Read the (decompressed) body chunk by chunk, stopping as soon as it is too large.
 
     Raises:
-        UnexpectedResponse: the body is larger than its content type allows.
+        TeslaSsoTemporaryError: UNEXPECTED_RESPONSE, the body is larger than its type allows.
     """
     limit = body_limit(resp.content_type)
     chunks: list[bytes] = []
@@ -61,8 +54,9 @@ async def _read_body(resp: aiohttp.ClientResponse, method: str, path: str) -> by
             resp.close()  # drop the connection instead of reading (or inflating) the rest
             _LOGGER.debug("%s %s: answer larger than %d bytes", method, path, limit)
             # Not the content type: the server's text stays out of messages.
-            raise UnexpectedResponse(
-                f"{method} {path} answered more than {limit} bytes"
+            raise TeslaSsoTemporaryError(
+                TemporaryFailure.UNEXPECTED_RESPONSE,
+                f"{method} {path} answered more than {limit} bytes",
             )
         chunks.append(chunk)
     return b"".join(chunks)
@@ -112,18 +106,21 @@ class HttpResponse:
         """The body as a JSON object.
 
         Raises:
-            UnexpectedResponse: the body is not (complete) JSON or not an object.
+            TeslaSsoTemporaryError: UNEXPECTED_RESPONSE, the body is not (complete) JSON or
+                not an object.
         """
         try:
             data = json.loads(self.body)
         # RecursionError: nesting too deep for the parser (a hostile or broken server).
         except (ValueError, RecursionError) as err:
-            raise UnexpectedResponse(
-                f"{self.method} {self.path} answered HTTP {self.status} without valid JSON"
+            raise TeslaSsoTemporaryError(
+                TemporaryFailure.UNEXPECTED_RESPONSE,
+                f"{self.method} {self.path} answered HTTP {self.status} without valid JSON",
             ) from err
         if not isinstance(data, dict):
-            raise UnexpectedResponse(
-                f"{self.method} {self.path} answered JSON that is not an object"
+            raise TeslaSsoTemporaryError(
+                TemporaryFailure.UNEXPECTED_RESPONSE,
+                f"{self.method} {self.path} answered JSON that is not an object",
             )
         return data
 
@@ -141,12 +138,11 @@ async def send(
     """Send one request and read the whole answer (up to its content type's limit).
 
     Raises:
-        SsoConnectionError: the server could not be reached, timed out or dropped the connection.
-        RateLimited: HTTP 429 (with the parsed Retry-After).
-        ServerError: HTTP 5xx.
-        WafBlocked: HTTP 403 from Akamai's firewall.
-        WafChallenge: Akamai's JavaScript challenge page.
-        UnexpectedResponse: the body was cut short or too large for its content type.
+        TeslaSsoTemporaryError: CONNECTION_ERROR (the server could not be reached, timed out or
+            dropped the connection), RATE_LIMITED (HTTP 429, with the parsed Retry-After),
+            SERVER_ERROR (HTTP 5xx), WAF_BLOCKED (HTTP 403 from Akamai's firewall),
+            WAF_CHALLENGE (Akamai's JavaScript challenge page) or UNEXPECTED_RESPONSE (the body
+            was cut short or too large for its content type).
     """
     path = urlsplit(url).path
     try:
@@ -166,13 +162,15 @@ async def send(
             )
     except aiohttp.ClientPayloadError as err:
         _LOGGER.debug("%s %s: response body cut short", method, path)
-        raise UnexpectedResponse(
-            f"{method} {path}: the response body was cut short"
+        raise TeslaSsoTemporaryError(
+            TemporaryFailure.UNEXPECTED_RESPONSE,
+            f"{method} {path}: the response body was cut short",
         ) from err
     except (aiohttp.ClientError, TimeoutError) as err:
         _LOGGER.debug("%s %s failed: %s", method, path, type(err).__name__)
-        raise SsoConnectionError(
-            f"Cannot reach the SSO server ({type(err).__name__} on {method} {path})"
+        raise TeslaSsoTemporaryError(
+            TemporaryFailure.CONNECTION_ERROR,
+            f"Cannot reach the SSO server ({type(err).__name__} on {method} {path})",
         ) from err
     _LOGGER.debug("%s %s -> %s", method, path, response.status)
     _raise_for_transient_answer(response)
@@ -180,20 +178,21 @@ async def send(
 
 
 def _raise_for_transient_answer(response: HttpResponse) -> None:
-    """Raise the TransientError an answer means (429, 5xx, WAF block or challenge), if any."""
+    """Raise the temporary error an answer means (429, 5xx, WAF block or challenge), if any."""
     status = response.status
     if status == 429:
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        raise RateLimited(
+        raise TeslaSsoTemporaryError(
+            TemporaryFailure.RATE_LIMITED,
             f"Tesla SSO rate-limited {response.method} {response.path} (HTTP 429)",
             retry_after=retry_after,
         )
     if status >= 500:
-        raise ServerError(
-            status,
+        raise TeslaSsoTemporaryError(
+            TemporaryFailure.SERVER_ERROR,
             f"Tesla SSO answered HTTP {status} to {response.method} {response.path}",
         )
     if status == 403 and "akamaighost" in response.headers.get("Server", "").lower():
-        raise WafBlocked
+        raise TeslaSsoTemporaryError(TemporaryFailure.WAF_BLOCKED)
     if is_waf_challenge(response.text()):
-        raise WafChallenge
+        raise TeslaSsoTemporaryError(TemporaryFailure.WAF_CHALLENGE)

@@ -6,7 +6,7 @@ import ipaddress
 from urllib.parse import SplitResult, urljoin, urlsplit
 
 from .const import TESLA_SSO_ORIGINS
-from .errors import InvalidServerUrl
+from .errors import LoginFailure, TeslaSsoLoginError
 
 type Origin = tuple[str, str, int]
 
@@ -26,26 +26,31 @@ def is_loopback_host(host: str) -> bool:
 
 
 def _split(url: str) -> SplitResult:
-    """Split an absolute http(s) URL that has a host, or raise InvalidServerUrl."""
+    """Split an absolute http(s) URL that has a host (else INVALID_SERVER_URL)."""
     url = url.strip()
     if not url or any(char.isspace() for char in url):
-        raise InvalidServerUrl("The SSO server URL is empty or contains spaces")
+        raise TeslaSsoLoginError(
+            LoginFailure.INVALID_SERVER_URL,
+            "The SSO server URL is empty or contains spaces",
+        )
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a malformed port
     except ValueError as err:  # also a malformed [IPv6] host
-        raise InvalidServerUrl(
-            "The SSO server URL has an invalid host or port"
+        raise TeslaSsoLoginError(
+            LoginFailure.INVALID_SERVER_URL,
+            "The SSO server URL has an invalid host or port",
         ) from err
     if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
-        raise InvalidServerUrl(
-            "The SSO server URL must be an https:// URL with a host name"
+        raise TeslaSsoLoginError(
+            LoginFailure.INVALID_SERVER_URL,
+            "The SSO server URL must be an https:// URL with a host name",
         )
     return parts
 
 
 def origin_of(url: str) -> Origin:
-    """Return (scheme, host, port) of an http(s) URL; raise InvalidServerUrl if it has none."""
+    """Return (scheme, host, port) of an http(s) URL (else INVALID_SERVER_URL)."""
     parts = _split(url)
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
@@ -58,21 +63,24 @@ def validate_sso_base(url: str) -> str:
     Only https is accepted, except plain http for loopback hosts (a local test server).
 
     Raises:
-        InvalidServerUrl: the URL cannot be used as an SSO base.
+        TeslaSsoLoginError: INVALID_SERVER_URL, the URL cannot be used as an SSO base.
     """
     parts = _split(url)
     if parts.username is not None or parts.password is not None:
-        raise InvalidServerUrl(
-            "The SSO server URL must not contain a user name or password"
+        raise TeslaSsoLoginError(
+            LoginFailure.INVALID_SERVER_URL,
+            "The SSO server URL must not contain a user name or password",
         )
     if parts.query or parts.fragment:
-        raise InvalidServerUrl(
-            "The SSO server URL must not contain a query or fragment"
+        raise TeslaSsoLoginError(
+            LoginFailure.INVALID_SERVER_URL,
+            "The SSO server URL must not contain a query or fragment",
         )
     scheme, host, port = origin_of(url)
     if scheme == "http" and not is_loopback_host(host):
-        raise InvalidServerUrl(
-            "Plain http is only allowed for loopback hosts; use https"
+        raise TeslaSsoLoginError(
+            LoginFailure.INVALID_SERVER_URL,
+            "Plain http is only allowed for loopback hosts; use https",
         )
     netloc = f"[{host}]" if ":" in host else host
     if port != _DEFAULT_PORTS[scheme]:
@@ -86,7 +94,7 @@ def is_trusted_origin(url: str, chosen_base: str) -> bool:
         validate_sso_base(url)
         origin = origin_of(url)
         chosen_origin = origin_of(chosen_base)
-    except InvalidServerUrl:
+    except TeslaSsoLoginError:
         return False
     return origin == chosen_origin or origin in TESLA_SSO_ORIGINS
 
@@ -101,7 +109,7 @@ def trusted_page_url(reference: str, page_url: str, chosen_base: str) -> str | N
         url = urljoin(page_url, reference.strip())
         origin = origin_of(url)
         chosen_origin = origin_of(chosen_base)
-    except ValueError, InvalidServerUrl:  # ValueError: a malformed [IPv6] host
+    except ValueError, TeslaSsoLoginError:  # ValueError: a malformed [IPv6] host
         return None
     if origin == chosen_origin or origin in TESLA_SSO_ORIGINS:
         return url

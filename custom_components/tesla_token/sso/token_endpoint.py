@@ -8,15 +8,14 @@ from typing import Any
 
 import aiohttp
 
-from .const import CLIENT_ID, DEFAULT_TIMEOUT, SCOPE, SSO_BASES, Region
+from .const import CLIENT_ID, SCOPE, SSO_BASES, Region
 from .errors import (
-    AuthorizationCodeInvalid,
-    InvalidCallbackUrl,
-    InvalidServerUrl,
-    InvalidToken,
-    LoginRequired,
-    StateMismatch,
-    UnexpectedResponse,
+    LoginFailure,
+    TemporaryFailure,
+    TeslaSsoLoginError,
+    TeslaSsoTemporaryError,
+    TeslaSsoTokenRefusedError,
+    error_code,
     logged_error_name,
 )
 from .steps import Authorized
@@ -44,13 +43,9 @@ _KNOWN_ERRORS = _REFRESH_REFUSALS | {
 def _error_name(response: HttpResponse) -> str | None:
     """Return the OAuth error name of an error response (``{"error": …}``), if it has one."""
     try:
-        body = response.json_object()
-    except UnexpectedResponse:
+        return error_code(response.json_object())
+    except TeslaSsoTemporaryError:
         return None
-    error = body.get("error")
-    if isinstance(error, dict):
-        error = error.get("code")
-    return error if isinstance(error, str) else None
 
 
 def _string(body: dict[str, Any], name: str) -> str | None:
@@ -80,22 +75,27 @@ def token_set_from_response(
         previous_refresh_token: kept when the answer carries no new refresh token.
 
     Raises:
-        UnexpectedResponse: tokens missing or unreadable.
+        TeslaSsoTemporaryError: UNEXPECTED_RESPONSE, tokens missing or unreadable.
     """
     access_token = _string(body, "access_token")
     refresh_token = _string(body, "refresh_token") or previous_refresh_token
     if access_token is None or refresh_token is None:
         missing = "access_token" if access_token is None else "refresh_token"
-        raise UnexpectedResponse(f"The token response has no {missing}")
+        raise TeslaSsoTemporaryError(
+            TemporaryFailure.UNEXPECTED_RESPONSE, f"The token response has no {missing}"
+        )
     try:
         claims = decode_jwt_claims(access_token)
-    except InvalidToken as err:
-        raise UnexpectedResponse(
-            "The access token in the token response is not a JWT"
+    except TeslaSsoLoginError as err:
+        raise TeslaSsoTemporaryError(
+            TemporaryFailure.UNEXPECTED_RESPONSE,
+            "The access token in the token response is not a JWT",
         ) from err
     # An empty sub is no account id (TokenSet.subject would refuse it later).
     if not claims.get("sub") or not isinstance(claims["sub"], str):
-        raise UnexpectedResponse("The access token has no sub claim")
+        raise TeslaSsoTemporaryError(
+            TemporaryFailure.UNEXPECTED_RESPONSE, "The access token has no sub claim"
+        )
     named = claims.get("iss")
     issuer = trusted_issuer(named, trusted_base) if isinstance(named, str) else None
     if issuer is None:
@@ -107,8 +107,9 @@ def token_set_from_response(
     received_at = time.time()
     lifetime = _lifetime(claims, body, received_at)
     if lifetime is None:
-        raise UnexpectedResponse(
-            "The token response gives no usable expiry (exp or expires_in)"
+        raise TeslaSsoTemporaryError(
+            TemporaryFailure.UNEXPECTED_RESPONSE,
+            "The token response gives no usable expiry (exp or expires_in)",
         )
     iat = number_claim(claims, "iat")
     return TokenSet(
@@ -162,19 +163,22 @@ async def exchange_code(
     redirect_uri: str,
     state: str,
     trusted_base: str,
-    timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109 - a per-request limit
+    timeout: float,  # noqa: ASYNC109 - a per-request limit
 ) -> TokenSet:
     """Exchange an authorization code at ``<issuer>/token``.
 
     Raises:
-        InvalidCallbackUrl: the issuer is not a trusted SSO server.
-        AuthorizationCodeInvalid: the code expired or was already used.
-        StateMismatch: the answer echoes another sign-in's state.
-        TransientError: the server could not answer usefully now.
+        TeslaSsoLoginError: INVALID_CALLBACK_URL (the issuer is not a trusted SSO server),
+            CODE_INVALID (the code expired or was already used) or STATE_MISMATCH (the answer
+            echoes another sign-in's state).
+        TeslaSsoTemporaryError: the server could not answer usefully now.
     """
     issuer = trusted_issuer(authorized.issuer, trusted_base)
     if issuer is None:
-        raise InvalidCallbackUrl("The authorization code names an untrusted issuer")
+        raise TeslaSsoLoginError(
+            LoginFailure.INVALID_CALLBACK_URL,
+            "The authorization code names an untrusted issuer",
+        )
     response = await send(
         session,
         "POST",
@@ -191,17 +195,24 @@ async def exchange_code(
     if response.status in (400, 401):
         error = _error_name(response)
         if error == "invalid_grant":
-            raise AuthorizationCodeInvalid
-        raise UnexpectedResponse(
+            raise TeslaSsoLoginError(LoginFailure.CODE_INVALID)
+        raise TeslaSsoTemporaryError(
+            TemporaryFailure.UNEXPECTED_RESPONSE,
             f"The token endpoint refused the code (HTTP {response.status}, "
-            f"{logged_error_name(error, _KNOWN_ERRORS)})"
+            f"{logged_error_name(error, _KNOWN_ERRORS)})",
         )
     if response.status != 200:
-        raise UnexpectedResponse(f"The token endpoint answered HTTP {response.status}")
+        raise TeslaSsoTemporaryError(
+            TemporaryFailure.UNEXPECTED_RESPONSE,
+            f"The token endpoint answered HTTP {response.status}",
+        )
     body = response.json_object()
     echoed_state = body.get("state")
     if echoed_state is not None and echoed_state != state:
-        raise StateMismatch("The token response belongs to a different sign-in attempt")
+        raise TeslaSsoLoginError(
+            LoginFailure.STATE_MISMATCH,
+            "The token response belongs to a different sign-in attempt",
+        )
     return token_set_from_response(
         body, trusted_base=trusted_base, contacted_base=issuer
     )
@@ -213,7 +224,7 @@ async def refresh_tokens(
     refresh_token: str,
     *,
     trusted_base: str | None = None,
-    timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109 - a per-request limit
+    timeout: float,  # noqa: ASYNC109 - a per-request limit
 ) -> TokenSet:
     """Get fresh tokens from the issuing SSO server.
 
@@ -228,14 +239,17 @@ async def refresh_tokens(
         timeout: seconds for the request.
 
     Raises:
-        InvalidServerUrl: the issuer is not a trusted SSO server.
-        LoginRequired: the refresh token was refused; the person must sign in again.
-        TransientError: the server could not answer usefully now.
+        TeslaSsoLoginError: INVALID_SERVER_URL, the issuer is not a trusted SSO server.
+        TeslaSsoTokenRefusedError: the refresh token was refused; the person must sign in again.
+        TeslaSsoTemporaryError: the server could not answer usefully now.
     """
     base = trusted_base if trusted_base is not None else SSO_BASES[Region.GLOBAL]
     checked_issuer = trusted_issuer(issuer, base)
     if checked_issuer is None:
-        raise InvalidServerUrl("The token issuer is not a trusted SSO server")
+        raise TeslaSsoLoginError(
+            LoginFailure.INVALID_SERVER_URL,
+            "The token issuer is not a trusted SSO server",
+        )
     if trusted_base is not None and origin_of(checked_issuer) != origin_of(base):
         # The person chose this server for a reason (a proxy): refreshes go to it as well.
         checked_issuer = validate_sso_base(base)
@@ -259,13 +273,17 @@ async def refresh_tokens(
                 checked_issuer,
                 logged_error_name(error, _KNOWN_ERRORS),
             )
-            raise LoginRequired
-        raise UnexpectedResponse(
+            raise TeslaSsoTokenRefusedError
+        raise TeslaSsoTemporaryError(
+            TemporaryFailure.UNEXPECTED_RESPONSE,
             "The token endpoint refused the refresh (HTTP 400, "
-            f"{logged_error_name(error, _KNOWN_ERRORS)})"
+            f"{logged_error_name(error, _KNOWN_ERRORS)})",
         )
     if response.status != 200:
-        raise UnexpectedResponse(f"The token endpoint answered HTTP {response.status}")
+        raise TeslaSsoTemporaryError(
+            TemporaryFailure.UNEXPECTED_RESPONSE,
+            f"The token endpoint answered HTTP {response.status}",
+        )
     return token_set_from_response(
         response.json_object(),
         trusted_base=base,

@@ -1,4 +1,4 @@
-"""A scripted sign-in conversation with Tesla's SSO (the form, captcha and MFA)."""
+"""The password sign-in: a scripted conversation with Tesla's form, captcha and MFA pages."""
 
 from __future__ import annotations
 
@@ -9,19 +9,14 @@ from typing import Any, NoReturn
 import aiohttp
 
 from .callback import is_callback_url, parse_callback
-from .const import DEFAULT_TIMEOUT, REDIRECT_URI
+from .const import REDIRECT_URI
 from .errors import (
-    AccountLocked,
-    BackupCodeInvalid,
-    BackupCodeLocked,
-    CaptchaInvalid,
-    InvalidCredentials,
-    MfaCodeInvalid,
-    MfaCodeReplayed,
-    MfaExpired,
-    MfaTooManyAttempts,
+    LoginFailure,
+    TemporaryFailure,
     TeslaSsoError,
-    UnexpectedResponse,
+    TeslaSsoLoginError,
+    TeslaSsoTemporaryError,
+    error_code,
     logged_error_name,
 )
 from .pages import (
@@ -33,24 +28,24 @@ from .pages import (
 )
 from .pkce import Pkce
 from .steps import Authorized, CaptchaRequired, LoginStep, MfaFactor, MfaRequired
-from .token_client import exchange_code
+from .token_endpoint import exchange_code
 from .tokens import TokenSet
 from .transport import HttpResponse, send
 from .urls import region_redirect_base, trusted_page_url, validate_sso_base
 
 _LOGGER = logging.getLogger(__name__)
 
-_MFA_ERRORS: dict[str, type[TeslaSsoError]] = {
-    "ERR_MAX_VERIFICATION_ATTEMPTS": MfaTooManyAttempts,
-    "ERR_PASS_CODE_REPLAY": MfaCodeReplayed,
-    "ERR_EXPIRED": MfaExpired,
-    "ERR_OBJECT_VALIDATION": MfaCodeInvalid,  # not a well-formed passcode
+_MFA_FAILURES: dict[str, LoginFailure] = {
+    "ERR_MAX_VERIFICATION_ATTEMPTS": LoginFailure.MFA_TOO_MANY_ATTEMPTS,
+    "ERR_PASS_CODE_REPLAY": LoginFailure.MFA_CODE_REPLAYED,
+    "ERR_EXPIRED": LoginFailure.MFA_EXPIRED,
+    "ERR_OBJECT_VALIDATION": LoginFailure.MFA_CODE_INVALID,  # not a well-formed passcode
 }
-_BACKUP_ERRORS: dict[str, type[TeslaSsoError]] = {
-    "ERR_MAX_BACKUP_ATTEMPTS": BackupCodeLocked,
-    "ERR_BACKUP_CODE_REPLAY": BackupCodeInvalid,
-    "ERR_OBJECT_VALIDATION": BackupCodeInvalid,  # not 9 characters
-    "ERR_EXPIRED": MfaExpired,
+_BACKUP_FAILURES: dict[str, LoginFailure] = {
+    "ERR_MAX_BACKUP_ATTEMPTS": LoginFailure.BACKUP_CODE_LOCKED,
+    "ERR_BACKUP_CODE_REPLAY": LoginFailure.BACKUP_CODE_INVALID,
+    "ERR_OBJECT_VALIDATION": LoginFailure.BACKUP_CODE_INVALID,  # not 9 characters
+    "ERR_EXPIRED": LoginFailure.MFA_EXPIRED,
 }
 
 
@@ -58,37 +53,49 @@ _BACKUP_ERRORS: dict[str, type[TeslaSsoError]] = {
 _MFA_ERROR_CODE = re.compile(r"ERR_[A-Z_]{1,60}")
 
 
-def _error_code(body: dict[str, Any]) -> str | None:
-    """Return the ``{"error": {"code": …}}`` code (or a bare ``{"error": "…"}``), if any."""
-    error = body.get("error")
-    if isinstance(error, dict):
-        error = error.get("code")
-    return error if isinstance(error, str) else None
+def _raise_for_error_code(
+    body: dict[str, Any], failures: dict[str, LoginFailure], what: str
+) -> None:
+    """Raise what an MFA answer's error code means (an unknown code is an odd answer)."""
+    if (code := error_code(body)) is None:
+        return
+    message = f"{what} failed: {logged_error_name(code, failures, _MFA_ERROR_CODE)}"
+    if (reason := failures.get(code)) is not None:
+        raise TeslaSsoLoginError(reason, message)
+    raise TeslaSsoTemporaryError(TemporaryFailure.UNEXPECTED_RESPONSE, message)
 
 
 def _data_object(body: dict[str, Any], what: str) -> dict[str, Any]:
-    """Return the ``data`` object of a JSON envelope, or raise UnexpectedResponse."""
+    """Return the ``data`` object of a JSON envelope (else UNEXPECTED_RESPONSE)."""
     data = body.get("data")
     if not isinstance(data, dict):
-        raise UnexpectedResponse(f"The {what} answer has no data object")
+        raise TeslaSsoTemporaryError(
+            TemporaryFailure.UNEXPECTED_RESPONSE,
+            f"The {what} answer has no data object",
+        )
     return data
 
 
 def _raise_for_status(response: HttpResponse, what: str) -> NoReturn:
-    """Raise the error a known stop page means, else UnexpectedResponse naming the status."""
+    """Raise the error a known stop page means, else UNEXPECTED_RESPONSE naming the status."""
     raise_for_known_error_page(response.text())
-    raise UnexpectedResponse(f"{what} answered HTTP {response.status}")
+    raise TeslaSsoTemporaryError(
+        TemporaryFailure.UNEXPECTED_RESPONSE, f"{what} answered HTTP {response.status}"
+    )
 
 
-class LoginSession:
-    """One sign-in conversation; the caller owns the ClientSession and gives it its own cookie jar."""
+class PasswordSignIn:
+    """One password sign-in conversation; made by ``TeslaSso.password_sign_in()``.
+
+    The session is the client's: give it a cookie jar of its own.
+    """
 
     def __init__(
         self,
         session: aiohttp.ClientSession,
         sso_base: str,
         *,
-        timeout: float = DEFAULT_TIMEOUT,
+        timeout: float,
         redirect_uri: str = REDIRECT_URI,
     ) -> None:
         """Prepare a sign-in against an SSO base (validated; see validate_sso_base)."""
@@ -129,8 +136,9 @@ class LoginSession:
                 response.location or "", response.url, self._chosen_base
             )
             if new_base is None:
-                raise UnexpectedResponse(
-                    "The sign-in page redirected to a server that is not trusted"
+                raise TeslaSsoTemporaryError(
+                    TemporaryFailure.UNEXPECTED_RESPONSE,
+                    "The sign-in page redirected to a server that is not trusted",
                 )
             _LOGGER.debug("Region redirect from %s to %s", self.sso_base, new_base)
             self.sso_base = new_base
@@ -142,8 +150,9 @@ class LoginSession:
             return None
         if page.kind is PageKind.CAPTCHA_REQUIRED:
             return CaptchaRequired()
-        raise UnexpectedResponse(
-            f"The sign-in page is a {page.kind.name} page, not the form"
+        raise TeslaSsoTemporaryError(
+            TemporaryFailure.UNEXPECTED_RESPONSE,
+            f"The sign-in page is a {page.kind.name} page, not the form",
         )
 
     def _take_page(self, response: HttpResponse) -> SsoPage:
@@ -168,16 +177,20 @@ class LoginSession:
         """Fetch the captcha image (SVG) bound to this conversation."""
         self._require_form()
         if not self._captcha_url:
-            raise UnexpectedResponse(
-                "The sign-in page puts the captcha image on another server"
+            raise TeslaSsoTemporaryError(
+                TemporaryFailure.UNEXPECTED_RESPONSE,
+                "The sign-in page puts the captcha image on another server",
             )
         response = await self._send("GET", self._captcha_url)
         if response.status != 200 or not response.body:
-            raise UnexpectedResponse(
-                f"The captcha image answered HTTP {response.status}"
+            raise TeslaSsoTemporaryError(
+                TemporaryFailure.UNEXPECTED_RESPONSE,
+                f"The captcha image answered HTTP {response.status}",
             )
         if b"<svg" not in response.body[:2048].lower():
-            raise UnexpectedResponse("The captcha is not an SVG image")
+            raise TeslaSsoTemporaryError(
+                TemporaryFailure.UNEXPECTED_RESPONSE, "The captcha is not an SVG image"
+            )
         return response.body
 
     async def submit_credentials(
@@ -186,9 +199,10 @@ class LoginSession:
         """Post email and password (and the captcha answer) and say what comes next.
 
         Raises:
-            InvalidCredentials, AccountLocked, CaptchaInvalid, RecaptchaRequired,
-            RedirectUriRefused, CallbackError, StateMismatch, InvalidCallbackUrl: see errors.py.
-            TransientError: WAF, rate limit, server or connection trouble, or an unknown page.
+            TeslaSsoLoginError: INVALID_CREDENTIALS, ACCOUNT_LOCKED, CAPTCHA_INVALID,
+                RECAPTCHA_REQUIRED, REDIRECT_URI_REFUSED, CALLBACK_ERROR, STATE_MISMATCH,
+                INVALID_CALLBACK_URL.
+            TeslaSsoTemporaryError: WAF, rate limit, server or connection trouble, or an unknown page.
         """
         self._require_form()
         form = {**self._form, "identity": email, "credential": password}
@@ -199,8 +213,8 @@ class LoginSession:
         )
         if response.status == 401:
             if is_account_locked_page(response.text()):
-                raise AccountLocked
-            raise InvalidCredentials
+                raise TeslaSsoLoginError(LoginFailure.ACCOUNT_LOCKED)
+            raise TeslaSsoLoginError(LoginFailure.INVALID_CREDENTIALS)
         if 300 <= response.status < 400:
             return self._authorized_from(response)
         if response.status != 200:
@@ -211,19 +225,21 @@ class LoginSession:
             self._mfa_csrf = page.csrf or self._form["_csrf"]
             return MfaRequired(await self._mfa_factors())
         if page.kind is PageKind.CAPTCHA_INVALID:
-            raise CaptchaInvalid
+            raise TeslaSsoLoginError(LoginFailure.CAPTCHA_INVALID)
         if page.kind is PageKind.CAPTCHA_REQUIRED:
             return CaptchaRequired()
-        raise UnexpectedResponse(
-            "The sign-in form came back without a captcha or a known message"
+        raise TeslaSsoTemporaryError(
+            TemporaryFailure.UNEXPECTED_RESPONSE,
+            "The sign-in form came back without a captcha or a known message",
         )
 
     def _authorized_from(self, response: HttpResponse) -> Authorized:
         """Read the code from a redirect to the callback."""
         location = response.location or ""
         if not is_callback_url(location, self._redirect_uri):
-            raise UnexpectedResponse(
-                "The sign-in redirected somewhere other than the callback"
+            raise TeslaSsoTemporaryError(
+                TemporaryFailure.UNEXPECTED_RESPONSE,
+                "The sign-in redirected somewhere other than the callback",
             )
         self._authorized = parse_callback(
             location,
@@ -243,21 +259,26 @@ class LoginSession:
             params={"transaction_id": self._transaction_id},
         )
         if response.status != 200:
-            raise UnexpectedResponse(
-                f"The MFA device list answered HTTP {response.status}"
+            raise TeslaSsoTemporaryError(
+                TemporaryFailure.UNEXPECTED_RESPONSE,
+                f"The MFA device list answered HTTP {response.status}",
             )
         data = response.json_object().get("data")
         if not isinstance(data, list):
-            raise UnexpectedResponse("The MFA device list has no data list")
+            raise TeslaSsoTemporaryError(
+                TemporaryFailure.UNEXPECTED_RESPONSE,
+                "The MFA device list has no data list",
+            )
         factors: list[MfaFactor] = []
         for entry in data:
             if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
-                raise UnexpectedResponse("An MFA device has no id")
+                raise TeslaSsoTemporaryError(
+                    TemporaryFailure.UNEXPECTED_RESPONSE, "An MFA device has no id"
+                )
             factors.append(
                 MfaFactor(
                     id=entry["id"],
                     name=str(entry.get("name") or entry["id"]),
-                    factor_type=str(entry.get("factorType") or "unknown"),
                 )
             )
         return tuple(factors)
@@ -273,7 +294,8 @@ class LoginSession:
         """Verify a passcode from the chosen device, then finish the sign-in.
 
         Raises:
-            MfaCodeInvalid, MfaTooManyAttempts, MfaCodeReplayed, MfaExpired: see errors.py.
+            TeslaSsoLoginError: MFA_CODE_INVALID, MFA_TOO_MANY_ATTEMPTS, MFA_CODE_REPLAYED,
+                MFA_EXPIRED.
         """
         self._require_form()
         response = await self._send(
@@ -282,20 +304,17 @@ class LoginSession:
             json_body=self._mfa_json(factor_id=factor_id, passcode=passcode),
         )
         body = response.json_object()
-        if (code := _error_code(body)) is not None:
-            raise _MFA_ERRORS.get(code, UnexpectedResponse)(
-                f"MFA verification failed: {logged_error_name(code, _MFA_ERRORS, _MFA_ERROR_CODE)}"
-            )
+        _raise_for_error_code(body, _MFA_FAILURES, "MFA verification")
         data = _data_object(body, "MFA verification")
         if data.get("valid") is not True or data.get("approved") is not True:
-            raise MfaCodeInvalid
+            raise TeslaSsoLoginError(LoginFailure.MFA_CODE_INVALID)
         return await self._finish()
 
     async def verify_backup_code(self, backup_code: str) -> Authorized:
         """Use a backup code instead of a device passcode, then finish the sign-in.
 
         Raises:
-            BackupCodeInvalid, BackupCodeLocked, MfaExpired: see errors.py.
+            TeslaSsoLoginError: BACKUP_CODE_INVALID, BACKUP_CODE_LOCKED, MFA_EXPIRED.
         """
         self._require_form()
         response = await self._send(
@@ -304,10 +323,7 @@ class LoginSession:
             json_body=self._mfa_json(backup_code=backup_code),
         )
         body = response.json_object()
-        if (code := _error_code(body)) is not None:
-            raise _BACKUP_ERRORS.get(code, UnexpectedResponse)(
-                f"Backup code check failed: {logged_error_name(code, _BACKUP_ERRORS, _MFA_ERROR_CODE)}"
-            )
+        _raise_for_error_code(body, _BACKUP_FAILURES, "Backup code check")
         data = _data_object(body, "backup code")
         if data.get("valid") is True:
             return await self._finish()
@@ -316,8 +332,8 @@ class LoginSession:
             or data.get("attemptsRemaining") == 0
             or data.get("reason") == "ERR_MAX_BACKUP_ATTEMPTS"
         ):
-            raise BackupCodeLocked
-        raise BackupCodeInvalid
+            raise TeslaSsoLoginError(LoginFailure.BACKUP_CODE_LOCKED)
+        raise TeslaSsoLoginError(LoginFailure.BACKUP_CODE_INVALID)
 
     async def _finish(self) -> Authorized:
         """POST only the transaction id; the answer redirects to the callback with the code."""
