@@ -328,7 +328,7 @@ same for both; the ratio is the figure to compare.
 {refresh}
 
 A refresh as the integration does it (`TeslaTokenCoordinator.async_refresh_token` in a real
-Home Assistant instance: the lock, `refresh_tokens` with its checks of the answer, storing the
+Home Assistant instance: the lock, `TeslaSso.refresh` with its checks of the answer, storing the
 rotated tokens in the config entry, rescheduling, updating the five sensors, firing the
 `tesla_token_refreshed` event, clearing repair issues) against a bare aiohttp POST of the same
 refresh request to the same `/token` endpoint, reading the JSON answer. Median of

@@ -39,7 +39,7 @@ class SignInPath(StrEnum):
     CAPTCHA_MFA = "captcha + MFA"
 
 
-# The fewest requests each path can take (docs/sso_api.md, "Request budget").
+# The fewest requests each path can take: the pages, answers and token exchange it needs.
 PROTOCOL_MINIMUM = {
     SignInPath.PLAIN: 3,
     SignInPath.CAPTCHA: 4,

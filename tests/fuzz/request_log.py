@@ -15,7 +15,7 @@ from yarl import URL
 
 type Origin = tuple[str, str, int]
 
-# Origins the SSO contract trusts besides the chosen server (a region redirect, a token issuer).
+# Origins the SSO client trusts besides the chosen server (a region redirect, a token issuer).
 TESLA_ORIGINS: frozenset[Origin] = frozenset(
     {("https", "auth.tesla.com", 443), ("https", "auth.tesla.cn", 443)}
 )

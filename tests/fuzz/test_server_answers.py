@@ -4,7 +4,7 @@ A scripted server on 127.0.0.1 answers each step of a sign-in (or a refresh) fai
 one or two steps that get a hypothesis-made answer: any status, Location, Retry-After and
 Content-Type headers, a mangled page or JSON body, a cut-short or dropped answer. Every request the
 client sends is logged: it must go to the chosen server, or to a Tesla SSO origin where the
-contract trusts one (that request is refused before it leaves the machine).
+client trusts one (that request is refused before it leaves the machine).
 """
 
 from __future__ import annotations

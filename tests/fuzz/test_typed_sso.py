@@ -1,6 +1,6 @@
 """What a person pastes, straight into the SSO client's readers, in bulk.
 
-Each reader either returns a usable value or raises the TeslaSsoError its contract names: never
+Each reader either returns a usable value or raises the TeslaSsoError its docstring names: never
 another exception, and never a value that would send a code or token to a foreign server.
 """
 
@@ -22,7 +22,7 @@ from custom_components.tesla_token.sso import (
     validate_sso_base,
 )
 from custom_components.tesla_token.sso.tokens import decode_jwt_claims
-from tests.sso.expect import offline_browser_sign_in
+from tests.sso.helpers import offline_browser_sign_in
 
 from .budget import fuzz
 from .request_log import TESLA_ORIGINS, origin_of

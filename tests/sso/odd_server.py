@@ -1,7 +1,7 @@
 """A tiny HTTP server on 127.0.0.1 for answers the faithful emulator never gives.
 
 Tesla may change its pages and JSON at any time; these tests prove that the client then fails
-loudly (UnexpectedResponse naming what is missing) instead of guessing.
+loudly (UNEXPECTED_RESPONSE naming what is missing) instead of guessing.
 """
 
 from __future__ import annotations

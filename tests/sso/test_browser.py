@@ -16,9 +16,11 @@ from custom_components.tesla_token.sso import (
     TokenKind,
     token_kind,
 )
+from custom_components.tesla_token.sso.pkce import Pkce
 from custom_components.tesla_token.sso.token_endpoint import exchange_code
+from custom_components.tesla_token.sso.transport import Transport
 from emulator import Emulator
-from tests.sso.expect import offline_browser_sign_in, raises_sso
+from tests.sso.helpers import offline_browser_sign_in, raises_sso
 
 from .conftest import served
 
@@ -141,12 +143,10 @@ async def test_code_for_a_foreign_issuer_is_never_sent(
     forged = Authorized(code="c0de", issuer="https://evil.example/oauth2/v3")
     with raises_sso(LoginFailure.INVALID_CALLBACK_URL):
         await exchange_code(
-            http,
+            Transport(http, 5),
             forged,
-            verifier="v" * 43,
+            pkce=Pkce(),
             redirect_uri=REDIRECT_URI,
-            state="s",
             trusted_base=emulator.global_sso,
-            timeout=5,
         )
     assert emulator.state.requests == []

@@ -15,7 +15,7 @@ from custom_components.tesla_token.sso import (
 )
 from custom_components.tesla_token.sso.const import CLIENT_ID, SCOPE
 from custom_components.tesla_token.sso.pkce import s256_challenge
-from tests.sso.expect import offline_browser_sign_in, raises_sso
+from tests.sso.helpers import offline_browser_sign_in, raises_sso
 
 GLOBAL = SSO_BASES[Region.GLOBAL]
 ISSUER = quote(GLOBAL, safe="")

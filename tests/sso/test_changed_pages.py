@@ -15,7 +15,7 @@ from custom_components.tesla_token.sso import (
     TemporaryFailure,
     TeslaSso,
 )
-from tests.sso.expect import raises_sso
+from tests.sso.helpers import raises_sso
 
 from .jwts import make_jwt
 from .odd_server import MFA_PAGE, SIGN_IN_PAGE, OddServer, html, json_answer, redirect

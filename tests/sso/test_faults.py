@@ -14,7 +14,7 @@ from custom_components.tesla_token.sso import (
     TeslaSso,
 )
 from emulator import Emulator, Fault, FaultKind, WafMode
-from tests.sso.expect import raises_sso
+from tests.sso.helpers import raises_sso
 
 PASSWORD = "tesla-demo-password"
 

@@ -31,9 +31,11 @@ from custom_components.tesla_token.sso import (
     token_kind,
     validate_sso_base,
 )
+from custom_components.tesla_token.sso.pkce import Pkce
 from custom_components.tesla_token.sso.token_endpoint import exchange_code
 from custom_components.tesla_token.sso.tokens import decode_jwt_claims
-from tests.sso.expect import offline_browser_sign_in, raises_sso
+from custom_components.tesla_token.sso.transport import Transport
+from tests.sso.helpers import offline_browser_sign_in, raises_sso
 
 from .jwts import make_jwt
 from .odd_server import MFA_PAGE, SIGN_IN_PAGE, OddServer, html, json_answer, redirect
@@ -281,13 +283,11 @@ async def test_a_token_error_name_from_the_server_stays_out_of_messages_and_logs
         await TeslaSso(plain_http, odd_server.sso).refresh("rt")
     with raises_sso(TemporaryFailure.UNEXPECTED_RESPONSE) as exchange_err:
         await exchange_code(
-            plain_http,
+            Transport(plain_http, 5),
             Authorized(code="c0de", issuer=odd_server.sso),
-            verifier="v" * 43,
+            pkce=Pkce(),
             redirect_uri=REDIRECT_URI,
-            state="s",
             trusted_base=odd_server.sso,
-            timeout=5,
         )
     for text in (str(err.value), str(exchange_err.value), caplog.text):
         assert name not in text

@@ -10,7 +10,7 @@ from custom_components.tesla_token.sso.pages import (
     is_account_locked_page,
     read_page,
 )
-from tests.sso.expect import raises_sso
+from tests.sso.helpers import raises_sso
 
 HIDDEN = """
   <input type="hidden" name="_csrf" value="csrf-1" />

@@ -11,7 +11,7 @@ from custom_components.tesla_token.sso import (
     token_kind,
 )
 from custom_components.tesla_token.sso.tokens import decode_jwt_claims
-from tests.sso.expect import raises_sso
+from tests.sso.helpers import raises_sso
 
 from .jwts import make_jwt
 

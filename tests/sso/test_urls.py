@@ -16,7 +16,7 @@ from custom_components.tesla_token.sso.urls import (
     region_redirect_base,
     trusted_issuer,
 )
-from tests.sso.expect import raises_sso
+from tests.sso.helpers import raises_sso
 
 
 @pytest.mark.parametrize(

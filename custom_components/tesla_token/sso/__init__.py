@@ -1,7 +1,10 @@
 """Client for Tesla's single sign-on (OAuth2 v3): sign-in, browser path, tokens and refresh.
 
 Uses aiohttp and the standard library only; it knows nothing about Home Assistant. Start at
-``TeslaSso`` (client.py); each Tesla step lives in the module named for it.
+``TeslaSso`` (client.py). Each Tesla step has its module: password.py (the form, captcha and
+MFA conversation), browser.py (the link to open and the pasted callback, read by callback.py),
+token_endpoint.py (code exchange and refresh), pages.py (reading Tesla's pages), transport.py
+(every request), and beside them errors.py, tokens.py, urls.py, pkce.py, steps.py, const.py.
 """
 
 from __future__ import annotations

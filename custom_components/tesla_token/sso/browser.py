@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-import aiohttp
-
 from .callback import parse_callback
 from .const import REDIRECT_URI
 from .pkce import Pkce
 from .steps import Authorized
 from .token_endpoint import exchange_code
 from .tokens import TokenSet
+from .transport import Transport
 
 
 class BrowserSignIn:
@@ -21,17 +20,11 @@ class BrowserSignIn:
     """
 
     def __init__(
-        self,
-        session: aiohttp.ClientSession,
-        sso_base: str,
-        *,
-        timeout: float,
-        redirect_uri: str = REDIRECT_URI,
+        self, transport: Transport, sso_base: str, *, redirect_uri: str = REDIRECT_URI
     ) -> None:
         """Prepare a browser sign-in against a validated SSO base."""
-        self._session = session
+        self._transport = transport
         self._sso_base = sso_base
-        self._timeout = timeout
         self._redirect_uri = redirect_uri
         self._pkce = Pkce()
         self.authorize_url = f"{sso_base}/authorize?{urlencode(self._pkce.authorize_params(redirect_uri))}"
@@ -62,11 +55,9 @@ class BrowserSignIn:
         """
         authorized = self.parse_callback(pasted)
         return await exchange_code(
-            self._session,
+            self._transport,
             authorized,
-            verifier=self._pkce.verifier,
+            pkce=self._pkce,
             redirect_uri=self._redirect_uri,
-            state=self._pkce.state,
             trusted_base=self._sso_base,
-            timeout=self._timeout,
         )

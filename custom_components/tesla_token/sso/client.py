@@ -11,6 +11,7 @@ from .const import TESLA_SSO_ORIGINS
 from .password import PasswordSignIn
 from .token_endpoint import refresh_tokens
 from .tokens import TokenSet
+from .transport import Transport
 from .urls import origin_of, validate_sso_base
 
 # Seconds each request to the SSO server may take.
@@ -37,17 +38,16 @@ class TeslaSso:
             TeslaSsoLoginError: INVALID_SERVER_URL, the base cannot be used.
         """
         self.base = validate_sso_base(base)
-        self._session = session
-        self._timeout = timeout
+        self._transport = Transport(session, timeout)
         self._custom = origin_of(self.base) not in TESLA_SSO_ORIGINS
 
     def password_sign_in(self) -> PasswordSignIn:
         """Start the scripted email/password conversation (give this client its own cookie jar)."""
-        return PasswordSignIn(self._session, self.base, timeout=self._timeout)
+        return PasswordSignIn(self._transport, self.base)
 
     def browser_sign_in(self) -> BrowserSignIn:
         """Start a sign-in in the person's own browser (its ``authorize_url`` to open)."""
-        return BrowserSignIn(self._session, self.base, timeout=self._timeout)
+        return BrowserSignIn(self._transport, self.base)
 
     async def refresh(
         self, refresh_token: str, *, issuer: str | None = None
@@ -66,9 +66,8 @@ class TeslaSso:
             TeslaSsoTemporaryError: the server could not answer usefully now.
         """
         return await refresh_tokens(
-            self._session,
+            self._transport,
             issuer or self.base,
             refresh_token,
             trusted_base=self.base if self._custom else None,
-            timeout=self._timeout,
         )

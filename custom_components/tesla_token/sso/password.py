@@ -6,8 +6,6 @@ import logging
 import re
 from typing import Any, NoReturn
 
-import aiohttp
-
 from .callback import is_callback_url, parse_callback
 from .const import REDIRECT_URI
 from .errors import (
@@ -30,7 +28,7 @@ from .pkce import Pkce
 from .steps import Authorized, CaptchaRequired, LoginStep, MfaFactor, MfaRequired
 from .token_endpoint import exchange_code
 from .tokens import TokenSet
-from .transport import HttpResponse, send
+from .transport import HttpResponse, Transport
 from .urls import region_redirect_base, trusted_page_url, validate_sso_base
 
 _LOGGER = logging.getLogger(__name__)
@@ -87,22 +85,16 @@ def _raise_for_status(response: HttpResponse, what: str) -> NoReturn:
 class PasswordSignIn:
     """One password sign-in conversation; made by ``TeslaSso.password_sign_in()``.
 
-    The session is the client's: give it a cookie jar of its own.
+    The transport's session is the client's: give it a cookie jar of its own.
     """
 
     def __init__(
-        self,
-        session: aiohttp.ClientSession,
-        sso_base: str,
-        *,
-        timeout: float,
-        redirect_uri: str = REDIRECT_URI,
+        self, transport: Transport, sso_base: str, *, redirect_uri: str = REDIRECT_URI
     ) -> None:
         """Prepare a sign-in against an SSO base (validated; see validate_sso_base)."""
-        self._session = session
+        self._transport = transport
         self._chosen_base = validate_sso_base(sso_base)
         self.sso_base = self._chosen_base
-        self._timeout = timeout
         self._redirect_uri = redirect_uri
         self._pkce = Pkce()
         self._params: dict[str, str] = {}
@@ -119,9 +111,6 @@ class PasswordSignIn:
     def _transaction_id(self) -> str:
         return self._form.get("transaction_id", "")
 
-    async def _send(self, method: str, url: str, **kwargs: Any) -> HttpResponse:
-        return await send(self._session, method, url, timeout=self._timeout, **kwargs)
-
     async def start(self, email: str) -> CaptchaRequired | None:
         """Load the sign-in form (following a region redirect once).
 
@@ -130,7 +119,9 @@ class PasswordSignIn:
         """
         self._params = self._pkce.authorize_params(self._redirect_uri, login_hint=email)
         self._authorized = None
-        response = await self._send("GET", self._authorize_url, params=self._params)
+        response = await self._transport.send(
+            "GET", self._authorize_url, params=self._params
+        )
         if 300 <= response.status < 400:
             new_base = region_redirect_base(
                 response.location or "", response.url, self._chosen_base
@@ -142,7 +133,9 @@ class PasswordSignIn:
                 )
             _LOGGER.debug("Region redirect from %s to %s", self.sso_base, new_base)
             self.sso_base = new_base
-            response = await self._send("GET", self._authorize_url, params=self._params)
+            response = await self._transport.send(
+                "GET", self._authorize_url, params=self._params
+            )
         if response.status != 200:
             _raise_for_status(response, "The sign-in page")
         page = self._take_page(response)
@@ -181,7 +174,7 @@ class PasswordSignIn:
                 TemporaryFailure.UNEXPECTED_RESPONSE,
                 "The sign-in page puts the captcha image on another server",
             )
-        response = await self._send("GET", self._captcha_url)
+        response = await self._transport.send("GET", self._captcha_url)
         if response.status != 200 or not response.body:
             raise TeslaSsoTemporaryError(
                 TemporaryFailure.UNEXPECTED_RESPONSE,
@@ -208,7 +201,7 @@ class PasswordSignIn:
         form = {**self._form, "identity": email, "credential": password}
         if captcha is not None:
             form["captcha"] = captcha
-        response = await self._send(
+        response = await self._transport.send(
             "POST", self._authorize_url, params=self._params, form=form
         )
         if response.status == 401:
@@ -253,7 +246,7 @@ class PasswordSignIn:
 
     async def _mfa_factors(self) -> tuple[MfaFactor, ...]:
         """List the account's MFA devices."""
-        response = await self._send(
+        response = await self._transport.send(
             "GET",
             f"{self.sso_base}/authorize/mfa/factors",
             params={"transaction_id": self._transaction_id},
@@ -298,7 +291,7 @@ class PasswordSignIn:
                 MFA_EXPIRED.
         """
         self._require_form()
-        response = await self._send(
+        response = await self._transport.send(
             "POST",
             f"{self.sso_base}/authorize/mfa/verify",
             json_body=self._mfa_json(factor_id=factor_id, passcode=passcode),
@@ -317,7 +310,7 @@ class PasswordSignIn:
             TeslaSsoLoginError: BACKUP_CODE_INVALID, BACKUP_CODE_LOCKED, MFA_EXPIRED.
         """
         self._require_form()
-        response = await self._send(
+        response = await self._transport.send(
             "POST",
             f"{self.sso_base}/authorize/mfa/backupcodes/attempt",
             json_body=self._mfa_json(backup_code=backup_code),
@@ -337,7 +330,7 @@ class PasswordSignIn:
 
     async def _finish(self) -> Authorized:
         """POST only the transaction id; the answer redirects to the callback with the code."""
-        response = await self._send(
+        response = await self._transport.send(
             "POST",
             self._authorize_url,
             params=self._params,
@@ -352,13 +345,11 @@ class PasswordSignIn:
         if self._authorized is None:
             raise RuntimeError("The sign-in has no authorization code yet")
         return await exchange_code(
-            self._session,
+            self._transport,
             self._authorized,
-            verifier=self._pkce.verifier,
+            pkce=self._pkce,
             redirect_uri=self._redirect_uri,
-            state=self._pkce.state,
             trusted_base=self._chosen_base,
-            timeout=self._timeout,
         )
 
     async def cancel(self) -> None:
@@ -366,7 +357,7 @@ class PasswordSignIn:
         if not self._transaction_id or self._authorized is not None:
             return
         try:
-            await self._send(
+            await self._transport.send(
                 "POST",
                 self._authorize_url,
                 params=self._params,

@@ -6,8 +6,6 @@ import logging
 import time
 from typing import Any
 
-import aiohttp
-
 from .const import CLIENT_ID, SCOPE, SSO_BASES, Region
 from .errors import (
     LoginFailure,
@@ -18,9 +16,16 @@ from .errors import (
     error_code,
     logged_error_name,
 )
+from .pkce import Pkce
 from .steps import Authorized
-from .tokens import LATEST_EPOCH, TokenSet, decode_jwt_claims, number_claim
-from .transport import HttpResponse, send
+from .tokens import (
+    LATEST_EPOCH,
+    TokenSet,
+    decode_jwt_claims,
+    json_seconds,
+    number_claim,
+)
+from .transport import HttpResponse, Transport
 from .urls import origin_of, trusted_issuer, validate_sso_base
 
 _LOGGER = logging.getLogger(__name__)
@@ -125,17 +130,6 @@ def token_set_from_response(
     )
 
 
-def _duration(value: Any) -> float | None:
-    """Return a JSON number of seconds of any sign, or None when it is no usable number."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        seconds = float(value)
-    except OverflowError:  # an integer beyond float's range
-        return None
-    return seconds if -LATEST_EPOCH <= seconds <= LATEST_EPOCH else None  # not NaN
-
-
 def _lifetime(
     claims: dict[str, Any], body: dict[str, Any], received_at: float
 ) -> float | None:
@@ -149,23 +143,21 @@ def _lifetime(
     exp = number_claim(claims, "exp")
     if iat is not None and exp is not None:
         return exp - iat
-    expires_in = _duration(body.get("expires_in"))
+    expires_in = json_seconds(body.get("expires_in"))
     if expires_in is not None:
         return expires_in
     return None if exp is None else exp - received_at
 
 
 async def exchange_code(
-    session: aiohttp.ClientSession,
+    transport: Transport,
     authorized: Authorized,
     *,
-    verifier: str,
+    pkce: Pkce,
     redirect_uri: str,
-    state: str,
     trusted_base: str,
-    timeout: float,  # noqa: ASYNC109 - a per-request limit
 ) -> TokenSet:
-    """Exchange an authorization code at ``<issuer>/token``.
+    """Exchange an authorization code at ``<issuer>/token`` with its sign-in's verifier.
 
     Raises:
         TeslaSsoLoginError: INVALID_CALLBACK_URL (the issuer is not a trusted SSO server),
@@ -179,16 +171,14 @@ async def exchange_code(
             LoginFailure.INVALID_CALLBACK_URL,
             "The authorization code names an untrusted issuer",
         )
-    response = await send(
-        session,
+    response = await transport.send(
         "POST",
         f"{issuer}/token",
-        timeout=timeout,
         json_body={
             "grant_type": "authorization_code",
             "client_id": CLIENT_ID,
             "code": authorized.code,
-            "code_verifier": verifier,
+            "code_verifier": pkce.verifier,
             "redirect_uri": redirect_uri,
         },
     )
@@ -208,7 +198,7 @@ async def exchange_code(
         )
     body = response.json_object()
     echoed_state = body.get("state")
-    if echoed_state is not None and echoed_state != state:
+    if echoed_state is not None and echoed_state != pkce.state:
         raise TeslaSsoLoginError(
             LoginFailure.STATE_MISMATCH,
             "The token response belongs to a different sign-in attempt",
@@ -219,24 +209,22 @@ async def exchange_code(
 
 
 async def refresh_tokens(
-    session: aiohttp.ClientSession,
+    transport: Transport,
     issuer: str,
     refresh_token: str,
     *,
     trusted_base: str | None = None,
-    timeout: float,  # noqa: ASYNC109 - a per-request limit
 ) -> TokenSet:
     """Get fresh tokens from the issuing SSO server.
 
     Args:
-        session: any client session (no cookies are needed).
+        transport: any session (no cookies are needed) and the request timeout.
         issuer: the SSO base of the tokens (the trusted ``iss`` of their access token, else
             the server that issued them).
         refresh_token: the current refresh token; kept when the answer carries none.
         trusted_base: a custom SSO base the issuer may share an origin with; without it only
             Tesla's own SSO servers are trusted. When the issuer is on another origin (a proxy
             in front of Tesla), the refresh goes through the custom server too.
-        timeout: seconds for the request.
 
     Raises:
         TeslaSsoLoginError: INVALID_SERVER_URL, the issuer is not a trusted SSO server.
@@ -253,11 +241,9 @@ async def refresh_tokens(
     if trusted_base is not None and origin_of(checked_issuer) != origin_of(base):
         # The person chose this server for a reason (a proxy): refreshes go to it as well.
         checked_issuer = validate_sso_base(base)
-    response = await send(
-        session,
+    response = await transport.send(
         "POST",
         f"{checked_issuer}/token",
-        timeout=timeout,
         json_body={
             "grant_type": "refresh_token",
             "client_id": CLIENT_ID,

@@ -77,11 +77,11 @@ def token_kind(token: str) -> TokenKind:
     return TokenKind.UNKNOWN
 
 
-def usable_seconds(value: Any) -> float | None:
-    """Return a JSON number of seconds (a time or a duration), or None when it is none.
+def json_seconds(value: Any) -> float | None:
+    """Return a JSON number of seconds of either sign, or None when it is no usable number.
 
-    JSON puts no limit on numbers: infinity, NaN, negative values and values past the year
-    9999 (or beyond float) are no time anyone can schedule, so they count as missing.
+    JSON puts no limit on numbers: infinity, NaN and values past the year 9999 (or beyond
+    float) are no time anyone can schedule, so they count as missing.
     """
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
@@ -89,7 +89,15 @@ def usable_seconds(value: Any) -> float | None:
         seconds = float(value)
     except OverflowError:  # an integer beyond float's range
         return None
-    return seconds if 0 <= seconds <= LATEST_EPOCH else None  # NaN fails both
+    return (
+        seconds if -LATEST_EPOCH <= seconds <= LATEST_EPOCH else None
+    )  # NaN fails both
+
+
+def usable_seconds(value: Any) -> float | None:
+    """Return a JSON number of seconds that is a time (not negative), else None."""
+    seconds = json_seconds(value)
+    return seconds if seconds is not None and seconds >= 0 else None
 
 
 def number_claim(claims: dict[str, Any], name: str) -> float | None:

@@ -125,56 +125,62 @@ class HttpResponse:
         return data
 
 
-async def send(
-    session: aiohttp.ClientSession,
-    method: str,
-    url: str,
-    *,
-    timeout: float,  # noqa: ASYNC109 - a per-request limit
-    params: Mapping[str, str] | None = None,
-    form: Mapping[str, str] | None = None,
-    json_body: Mapping[str, Any] | None = None,
-) -> HttpResponse:
-    """Send one request and read the whole answer (up to its content type's limit).
+@dataclass(frozen=True)
+class Transport:
+    """The caller's session and the time each request may take: how requests reach the server."""
 
-    Raises:
-        TeslaSsoTemporaryError: CONNECTION_ERROR (the server could not be reached, timed out or
-            dropped the connection), RATE_LIMITED (HTTP 429, with the parsed Retry-After),
-            SERVER_ERROR (HTTP 5xx), WAF_BLOCKED (HTTP 403 from Akamai's firewall),
-            WAF_CHALLENGE (Akamai's JavaScript challenge page) or UNEXPECTED_RESPONSE (the body
-            was cut short or too large for its content type).
-    """
-    path = urlsplit(url).path
-    try:
-        async with session.request(
-            method,
-            url,
-            params=params,
-            data=form,
-            json=json_body,
-            allow_redirects=False,
-            ssl=True,
-            timeout=aiohttp.ClientTimeout(total=timeout),
-        ) as resp:
-            body = await _read_body(resp, method, path)
-            response = HttpResponse(
-                method, str(resp.url), resp.status, resp.headers, body
-            )
-    except aiohttp.ClientPayloadError as err:
-        _LOGGER.debug("%s %s: response body cut short", method, path)
-        raise TeslaSsoTemporaryError(
-            TemporaryFailure.UNEXPECTED_RESPONSE,
-            f"{method} {path}: the response body was cut short",
-        ) from err
-    except (aiohttp.ClientError, TimeoutError) as err:
-        _LOGGER.debug("%s %s failed: %s", method, path, type(err).__name__)
-        raise TeslaSsoTemporaryError(
-            TemporaryFailure.CONNECTION_ERROR,
-            f"Cannot reach the SSO server ({type(err).__name__} on {method} {path})",
-        ) from err
-    _LOGGER.debug("%s %s -> %s", method, path, response.status)
-    _raise_for_transient_answer(response)
-    return response
+    session: aiohttp.ClientSession
+    timeout: float
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        form: Mapping[str, str] | None = None,
+        json_body: Mapping[str, Any] | None = None,
+    ) -> HttpResponse:
+        """Send one request and read the whole answer (up to its content type's limit).
+
+        Raises:
+            TeslaSsoTemporaryError: CONNECTION_ERROR (the server could not be reached, timed out or
+                dropped the connection), RATE_LIMITED (HTTP 429, with the parsed Retry-After),
+                SERVER_ERROR (HTTP 5xx), WAF_BLOCKED (HTTP 403 from Akamai's firewall),
+                WAF_CHALLENGE (Akamai's JavaScript challenge page) or UNEXPECTED_RESPONSE (the body
+                was cut short or too large for its content type).
+        """
+        path = urlsplit(url).path
+        try:
+            async with self.session.request(
+                method,
+                url,
+                params=params,
+                data=form,
+                json=json_body,
+                allow_redirects=False,
+                ssl=True,
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
+            ) as resp:
+                body = await _read_body(resp, method, path)
+                response = HttpResponse(
+                    method, str(resp.url), resp.status, resp.headers, body
+                )
+        except aiohttp.ClientPayloadError as err:
+            _LOGGER.debug("%s %s: response body cut short", method, path)
+            raise TeslaSsoTemporaryError(
+                TemporaryFailure.UNEXPECTED_RESPONSE,
+                f"{method} {path}: the response body was cut short",
+            ) from err
+        except (aiohttp.ClientError, TimeoutError) as err:
+            _LOGGER.debug("%s %s failed: %s", method, path, type(err).__name__)
+            raise TeslaSsoTemporaryError(
+                TemporaryFailure.CONNECTION_ERROR,
+                f"Cannot reach the SSO server ({type(err).__name__} on {method} {path})",
+            ) from err
+        _LOGGER.debug("%s %s -> %s", method, path, response.status)
+        _raise_for_transient_answer(response)
+        return response
 
 
 def _raise_for_transient_answer(response: HttpResponse) -> None:

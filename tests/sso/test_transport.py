@@ -1,4 +1,4 @@
-"""Answers too large for their content type are refused early, compressed or not."""
+"""The transport: oversized answers are refused early, and what a 429's Retry-After asks."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from custom_components.tesla_token.sso.transport import (
     IMAGE_LIMIT,
     JSON_LIMIT,
     PAGE_LIMIT,
+    parse_retry_after,
 )
-from tests.sso.expect import raises_sso
+from tests.sso.helpers import raises_sso
 
 from .jwts import make_jwt
 from .odd_server import SIGN_IN_PAGE, OddServer, html
@@ -153,3 +154,32 @@ async def test_an_endless_answer_is_cut_off(
     with raises_sso(TemporaryFailure.UNEXPECTED_RESPONSE, match="more than"):
         await refresh(odd_server, plain_http)
     assert sent < 32 * MIB
+
+
+NOW = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        (None, None),
+        ("", None),
+        ("120", 120.0),
+        (" 7 ", 7.0),
+        ("-5", None),  # not delay-seconds: no advice
+        ("1e308", None),
+        ("inf", None),
+        ("nan", None),
+        ("١٢٠", None),  # digits, but not ASCII ones
+        ("Tue, 14 Nov 2023 22:14:20 GMT", 60.0),
+        ("Tue, 14 Nov 2023 22:00:00 GMT", 0.0),
+        ("Tue, 14 Nov 2023 22:14:20", None),  # no zone: not an HTTP date
+        ("soon", None),
+    ],
+)
+def test_retry_after(header: str | None, seconds: float | None) -> None:
+    assert parse_retry_after(header, now=NOW) == seconds
+
+
+def test_retry_after_date_uses_the_clock() -> None:
+    assert parse_retry_after("Mon, 01 Jan 2001 00:00:00 GMT") == 0.0

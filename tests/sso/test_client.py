@@ -1,8 +1,9 @@
-"""Refreshing tokens at the issuing server: rotation, revocation, China, trust."""
+"""TeslaSso: the servers it accepts, and refreshes at the issuer (rotation, China, trust)."""
 
 from __future__ import annotations
 
 import json
+from typing import cast
 
 import aiohttp
 from aiohttp import web
@@ -19,11 +20,34 @@ from custom_components.tesla_token.sso import (
 )
 from custom_components.tesla_token.sso.tokens import decode_jwt_claims
 from emulator import Emulator, RefreshRotation
-from tests.sso.expect import raises_sso
+from tests.sso.helpers import raises_sso
 
 from .conftest import served
 from .jwts import make_jwt
 from .odd_server import OddServer
+
+
+@pytest.mark.parametrize(
+    "base",
+    [
+        "http://auth.tesla.com/oauth2/v3",  # plain http off this machine
+        "ftp://auth.tesla.com/oauth2/v3",
+        "https://user:secret@auth.tesla.com/oauth2/v3",
+        "https://auth.tesla.com/oauth2/v3?x=1",
+        "",
+    ],
+)
+def test_a_server_that_cannot_be_used_is_refused_at_once(base: str) -> None:
+    with raises_sso(LoginFailure.INVALID_SERVER_URL) as err:
+        TeslaSso(cast("aiohttp.ClientSession", None), base)
+    assert "secret" not in str(err.value)
+
+
+def test_the_base_is_kept_normalised() -> None:
+    sso = TeslaSso(
+        cast("aiohttp.ClientSession", None), "HTTPS://Auth.Tesla.COM/oauth2/v3/"
+    )
+    assert sso.base == SSO_BASES[Region.GLOBAL]
 
 
 async def test_refresh_reuse(http: aiohttp.ClientSession, emulator: Emulator) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from custom_components.tesla_token.sso import TemporaryFailure
 from custom_components.tesla_token.sso.token_endpoint import token_set_from_response
-from tests.sso.expect import raises_sso
+from tests.sso.helpers import raises_sso
 
 from .jwts import make_jwt
 

@@ -20,8 +20,9 @@ from custom_components.tesla_token.sso import (
     token_kind,
 )
 from custom_components.tesla_token.sso.tokens import decode_jwt_claims
+from custom_components.tesla_token.sso.transport import Transport
 from emulator import CaptchaMode, Emulator
-from tests.sso.expect import raises_sso
+from tests.sso.helpers import raises_sso
 
 from .conftest import served
 
@@ -382,9 +383,8 @@ async def test_redirect_uri_refused(
     http: aiohttp.ClientSession, emulator: Emulator
 ) -> None:
     login = PasswordSignIn(
-        http,
+        Transport(http, 30),
         emulator.global_sso,
-        timeout=30,
         redirect_uri="https://auth.tesla.com/void/callback",
     )
     with raises_sso(LoginFailure.REDIRECT_URI_REFUSED):
@@ -396,7 +396,9 @@ async def test_legacy_redirect_uri_when_the_server_allows_it(
 ) -> None:
     legacy = "https://auth.tesla.com/void/callback"
     emulator.state.scenario.redirect_uris = [legacy]
-    login = PasswordSignIn(http, emulator.global_sso, timeout=30, redirect_uri=legacy)
+    login = PasswordSignIn(
+        Transport(http, 30), emulator.global_sso, redirect_uri=legacy
+    )
     await login.start("owner@example.com")
     step = await login.submit_credentials("owner@example.com", PASSWORD)
     assert isinstance(step, Authorized)
