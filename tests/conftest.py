@@ -10,8 +10,7 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant import block_async_io
-from homeassistant.core import HomeAssistant, ServiceRegistry
-from homeassistant.data_entry_flow import FlowManager
+from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
@@ -22,7 +21,7 @@ from custom_components.tesla_token.sso import TokenSet
 from emulator import Emulator
 
 from .helpers import EMAIL, entry_data, mint_token_set
-from .leak_guard import LeakGuard, record_action_errors, record_flow_results
+from .leak_guard import LeakGuard
 from .pressure.matrix import collect_matrix_cell, print_fault_matrix
 
 # Loggers whose DEBUG output the leak guard reads.
@@ -111,8 +110,10 @@ def leak_guard(
     """Fail the test when a secret it handled shows up in a log, a state, an event, …
 
     The secrets come from every emulator the test started and from `leak_guard.add`; see
-    tests/leak_guard.py for what is checked. A sync fixture on purpose: it may resolve the
-    async `hass` and `emulator` fixtures, and runs the loop itself at teardown.
+    tests/leak_guard.py for what is checked. Flow results and action errors reach it only
+    through the helpers that drive flows and actions (`expose_flow_result`, `expose_error`).
+    A sync fixture on purpose: it may resolve the async `hass` and `emulator` fixtures, and
+    runs the loop itself at teardown.
     """
     guard = LeakGuard()
     for name in GUARDED_LOGGERS:
@@ -134,14 +135,6 @@ def leak_guard(
     if "hass" in request.fixturenames:
         hass = request.getfixturevalue("hass")
         unsubscribe = guard.watch_hass(hass)
-        monkeypatch.setattr(
-            FlowManager, "_async_handle_step", record_flow_results(guard)
-        )
-        monkeypatch.setattr(
-            ServiceRegistry,
-            "async_call",
-            record_action_errors(guard, ServiceRegistry.async_call),
-        )
 
     yield guard
 

@@ -4,8 +4,10 @@ Every test runs under it (the autouse fixture `leak_guard` in tests/conftest.py)
 come from every emulator the test started (`State.secrets()`: passwords, tokens, codes,
 verifiers, MFA secrets) and from `LeakGuard.add`. The places checked ("exposures") are the log
 records, and with Home Assistant: entity states and attributes, repair issues, fired events,
-config entry titles and setup errors, diagnostics, every flow result (errors, placeholders,
-prefilled values, abort reasons) and the messages of errors raised by actions.
+config entry titles and setup errors, diagnostics and the flows still open at the end. The
+helpers that drive flows and actions hand over what the person saw: each flow result
+(`expose_flow_result`: errors, placeholders, prefilled values, abort reasons) and each error an
+action raised (`expose_error`).
 
 Not checked, on purpose: the config entry data (it stores the tokens), the response of the
 `get_access_token` action (handing out the token is its job), and the log lines of
@@ -14,7 +16,7 @@ IGNORED_LOGGERS (the harness's mock storage, which stands for the file on disk, 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 import logging
 import re
@@ -23,8 +25,7 @@ from typing import Any, Final
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import MATCH_ALL
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
-from homeassistant.data_entry_flow import FlowManager, section
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers import issue_registry as ir
 
 from custom_components.tesla_token.const import DOMAIN
@@ -253,32 +254,3 @@ class LeakGuard:
             raise SecretLeakError(
                 "secrets showed up where they must not:\n  " + "\n  ".join(leaks)
             )
-
-
-def record_flow_results(
-    guard: LeakGuard,
-) -> Callable[..., Any]:
-    """A stand-in for FlowManager._async_handle_step that shows each result to the guard."""
-    handle_step = FlowManager._async_handle_step
-
-    async def handle_and_record(
-        manager: FlowManager, flow: Any, step_id: str, user_input: Any
-    ) -> Any:
-        result = await handle_step(manager, flow, step_id, user_input)
-        guard.expose_flow_result(result)
-        return result
-
-    return handle_and_record
-
-
-def record_action_errors(guard: LeakGuard, async_call: Callable[..., Any]) -> Any:
-    """A stand-in for ServiceRegistry.async_call that shows the errors it raises to the guard."""
-
-    async def call_and_record(registry: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return await async_call(registry, *args, **kwargs)
-        except HomeAssistantError as err:
-            guard.expose_error(err)
-            raise
-
-    return call_and_record

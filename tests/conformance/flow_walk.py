@@ -1,8 +1,9 @@
 """Open every step of every flow the integration has, against the emulator.
 
 The walk collects what each step shows (the flow result), so that the tests can hold it against
-en.json: the config flow (all three sign-in paths, captcha, MFA, reauth, reconfigure) and the
-options flow.
+en.json: the config flow (all three sign-in paths, captcha, MFA, reauth, reconfigure), the options
+flow, and the fix flow of each fixable repair issue en.json describes. Each result also goes
+to the leak guard.
 """
 
 from __future__ import annotations
@@ -18,10 +19,13 @@ from homeassistant.config_entries import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
 
 from emulator import Emulator
+from tests.leak_guard import LeakGuard
 
-from .integration_files import DOMAIN
+from .integration_files import DOMAIN, translations
 
 PASSWORD = "tesla-demo-password"
 CAPTCHA_ACCOUNT = "captcha@example.com"
@@ -29,14 +33,25 @@ MFA_ACCOUNT = "mfa@example.com"
 TOKEN_ACCOUNT = "owner@example.com"
 
 
+def fix_flows() -> list[str]:
+    """The repair issues en.json gives a fix flow, as the dotted path of their texts."""
+    return [
+        f"issues.{key}.fix_flow"
+        for key, texts in translations().get("issues", {}).items()
+        if "fix_flow" in texts
+    ]
+
+
 @dataclass
 class Walk:
     """What the flows showed: (flow in en.json, result), in order."""
 
+    leak_guard: LeakGuard
     shown: list[tuple[str, Any]] = field(default_factory=list)
 
     def record(self, flow: str, result: Any) -> Any:
-        """Remember a result that shows a step (a form or a menu)."""
+        """Show the result to the leak guard; remember it when it shows a step."""
+        self.leak_guard.expose_flow_result(result)
         if result["type"] in (FlowResultType.FORM, FlowResultType.MENU):
             self.shown.append((flow, result))
         return result
@@ -83,8 +98,11 @@ async def _walk_sign_in(
 
     form = await _open(hass, walk, "token")
     token = emulator.state.mint_refresh_token(TOKEN_ACCOUNT)
-    created = await flows.async_configure(
-        form["flow_id"], {"refresh_token": token, **_server(emulator)}
+    created = walk.record(
+        "config",
+        await flows.async_configure(
+            form["flow_id"], {"refresh_token": token, **_server(emulator)}
+        ),
     )
     assert created["type"] is FlowResultType.CREATE_ENTRY, created
     await hass.async_block_till_done()
@@ -92,9 +110,11 @@ async def _walk_sign_in(
     return entry
 
 
-async def walk_all_flows(hass: HomeAssistant, emulator: Emulator) -> Walk:
+async def walk_all_flows(
+    hass: HomeAssistant, emulator: Emulator, leak_guard: LeakGuard
+) -> Walk:
     """Show every step once; close the flows left open."""
-    walk = Walk()
+    walk = Walk(leak_guard)
     flows = hass.config_entries.flow
     entry = await _walk_sign_in(hass, emulator, walk)
     for source in (SOURCE_RECONFIGURE, SOURCE_REAUTH):
@@ -104,7 +124,23 @@ async def walk_all_flows(hass: HomeAssistant, emulator: Emulator) -> Walk:
         )
     walk.record("options", await hass.config_entries.options.async_init(entry.entry_id))
 
-    for manager in (flows, hass.config_entries.options):
+    assert await async_setup_component(hass, "repairs", {})
+    repairs = hass.data["repairs"]["flow_manager"]
+    for flow in fix_flows():
+        key = flow.split(".")[1]
+        issue_id = f"{key}_{entry.entry_id}"
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            issue_id,
+            data={"entry_id": entry.entry_id},
+            is_fixable=True,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key=key,
+        )
+        walk.record(flow, await repairs.async_init(DOMAIN, data={"issue_id": issue_id}))
+
+    for manager in (flows, hass.config_entries.options, repairs):
         for progress in manager.async_progress():
             manager.async_abort(progress["flow_id"])
     await hass.async_block_till_done(wait_background_tasks=True)

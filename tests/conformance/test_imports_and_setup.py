@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-from importlib import import_module
 from pathlib import Path
 
 from homeassistant.core import HomeAssistant
@@ -86,12 +85,6 @@ def test_sso_client_does_not_import_home_assistant() -> None:
                 assert not any(m.startswith("homeassistant") for m in modules), (
                     path.name
                 )
-
-
-def test_config_schema_says_the_integration_has_no_yaml_setup() -> None:
-    integration = import_module(f"custom_components.{DOMAIN}")
-    assert callable(integration.CONFIG_SCHEMA)
-    assert integration.CONFIG_SCHEMA({}) == {}
 
 
 async def test_yaml_configuration_raises_a_repair_issue(hass: HomeAssistant) -> None:

@@ -16,6 +16,7 @@ from custom_components.tesla_token.entry_data import build_entry_data
 from custom_components.tesla_token.flow_input import ServerChoice
 from custom_components.tesla_token.sso import Region, TeslaSso
 from emulator import Emulator, Fault, FaultKind
+from tests.leak_guard import LeakGuard
 
 from .integration_files import DOMAIN
 
@@ -61,11 +62,13 @@ async def refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
 
 
 async def test_failures_are_logged_once_and_the_recovery_once(
+    *,
     hass: HomeAssistant,
     emulator: Emulator,
     entry: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
     freezer: FrozenDateTimeFactory,
+    leak_guard: LeakGuard,
 ) -> None:
     caplog.set_level(logging.DEBUG, logger=LOGGER_NAME)
     assert hass.states.get(STATUS).state == "valid"
@@ -73,8 +76,9 @@ async def test_failures_are_logged_once_and_the_recovery_once(
     failing_from = len(caplog.records)
     emulator.state.set_fault("token", Fault(FaultKind.STATUS, count=None, status=503))
     for _ in range(3):
-        with pytest.raises(HomeAssistantError):
+        with pytest.raises(HomeAssistantError) as err:
             await refresh(hass, entry)
+        leak_guard.expose_error(err.value)
         # The action asks Tesla at most once a minute.
         freezer.tick(61)
     assert hass.states.get(STATUS).state == "refresh_failing"

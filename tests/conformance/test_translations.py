@@ -1,5 +1,5 @@
-"""The translations: en.json well-formed as hassfest wants it and complete for what the code uses;
-every other language complete against en.json.
+"""The translations: every file well-formed as hassfest wants it; en.json complete for what the
+code uses and for every step the flows show; every other language complete against en.json.
 
 A custom integration ships its own complete English texts (Home Assistant's `[%key:…%]`
 references into core's strings do not resolve for it). Other languages are the same tree of
@@ -18,6 +18,10 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.translation import async_get_translations
 import pytest
 
+from emulator import Emulator
+from tests.leak_guard import LeakGuard
+
+from .flow_walk import Walk, fix_flows, walk_all_flows
 from .integration_files import (
     DOMAIN,
     keys_in,
@@ -43,6 +47,7 @@ from .source_scan import (
     key_uses,
     keys_of,
 )
+from .translated import assert_translated, flow_texts
 
 TOP_LEVEL_KEYS = {
     "title",
@@ -68,15 +73,8 @@ def strings() -> dict[str, Any]:
 
 def flows() -> list[tuple[str, dict[str, Any]]]:
     """The data entry flows of en.json: config, options, and each repair issue's fix flow."""
-    found = [
-        (name, strings()[name]) for name in ("config", "options") if name in strings()
-    ]
-    found += [
-        (f"issues.{issue}.fix_flow", texts["fix_flow"])
-        for issue, texts in strings().get("issues", {}).items()
-        if "fix_flow" in texts
-    ]
-    return found
+    names = [name for name in ("config", "options") if name in strings()]
+    return [(name, flow_texts(name)) for name in [*names, *fix_flows()]]
 
 
 # --- Form: what hassfest's translation schema checks --------------------------------------
@@ -95,23 +93,18 @@ def test_every_key_is_a_slug() -> None:
     assert not bad, bad
 
 
-def test_every_value_is_a_non_empty_trimmed_string() -> None:
-    for path, text in strings_in(strings()):
-        assert text, f"{path} is empty"
-        assert text == text.strip(), f"{path} has leading or trailing spaces"
-
-
-def test_no_url_and_no_html_inside_a_string() -> None:
-    for path, text in strings_in(strings()):
-        assert not URL.search(text), f"{path} contains a URL: pass it as a placeholder"
-        assert not HTML.search(text), f"{path} contains HTML"
+@pytest.mark.parametrize("language", languages())
+def test_strings_are_well_formed(language: str) -> None:
+    for path, text in strings_in(translations(language)):
+        where = f"{language}.json {path}"
+        assert isinstance(text, str) and text, f"{where} is empty"
+        assert text == text.strip(), f"{where} has leading or trailing spaces"
+        assert not URL.search(text), f"{where} contains a URL: pass it as a placeholder"
+        assert not HTML.search(text), f"{where} contains HTML"
         cv.string_with_no_html(text)  # Home Assistant's own check
-
-
-def test_placeholders_are_identifiers_and_not_quoted() -> None:
-    for path, text in strings_in(strings()):
-        assert all(name.isidentifier() for name in placeholders(text)), path
-        assert not SINGLE_QUOTED_PLACEHOLDER.search(text), path
+        assert all(name.isidentifier() for name in placeholders(text)), where
+        assert not SINGLE_QUOTED_PLACEHOLDER.search(text), where
+        assert "[%key:" not in text, f"{where}: core references do not resolve here"
 
 
 def test_entity_states_have_no_placeholders() -> None:
@@ -121,19 +114,7 @@ def test_entity_states_have_no_placeholders() -> None:
                 assert not placeholders(text), f"{key}.state.{state}"
 
 
-def test_no_core_references() -> None:
-    for path, text in strings_in(strings()):
-        assert "[%key:" not in text, f"{path}: core references do not resolve here"
-
-
 # --- Completeness of the flows -----------------------------------------------------------
-
-
-@pytest.mark.parametrize(("flow", "texts"), flows(), ids=[name for name, _ in flows()])
-def test_every_step_has_title_and_description(flow: str, texts: dict[str, Any]) -> None:
-    for step_id, step in texts["step"].items():
-        assert step.get("title"), f"{flow}.step.{step_id} has no title"
-        assert step.get("description"), f"{flow}.step.{step_id} has no description"
 
 
 @pytest.mark.parametrize(("flow", "texts"), flows(), ids=[name for name, _ in flows()])
@@ -160,6 +141,24 @@ def test_errors_and_aborts_need_no_placeholders() -> None:
         for kind in ("error", "abort"):
             for key, text in texts.get(kind, {}).items():
                 assert not placeholders(text), f"{flow}.{kind}.{key}"
+
+
+# --- The flows as they run: every step shown is translated, and every step is shown -------
+
+
+@pytest.fixture
+async def walk(hass: HomeAssistant, emulator: Emulator, leak_guard: LeakGuard) -> Walk:
+    return await walk_all_flows(hass, emulator, leak_guard)
+
+
+def test_every_step_in_en_json_is_shown_by_some_flow(walk: Walk) -> None:
+    for flow, _ in flows():
+        assert walk.step_ids(flow) == set(flow_texts(flow)["step"]), flow
+
+
+def test_every_step_shown_is_translated(walk: Walk) -> None:
+    for flow, result in walk.shown:
+        assert_translated(flow, result)
 
 
 # --- Every key the code uses is translated, and every translation is used -----------------
@@ -292,17 +291,13 @@ def test_every_file_is_named_as_home_assistant_loads_it() -> None:
 
 
 @pytest.mark.parametrize("language", TRANSLATED)
-def test_has_every_key_of_english(language: str) -> None:
-    missing = sorted(texts_of("en").keys() - texts_of(language).keys())
+def test_has_the_keys_of_english(language: str) -> None:
+    english, translated = texts_of("en").keys(), texts_of(language).keys()
+    missing, extra = sorted(english - translated), sorted(translated - english)
     assert not missing, (
         f"translations/{language}.json lacks {len(missing)} key(s) of en.json "
         f"(shown in English there): {', '.join(missing)}"
     )
-
-
-@pytest.mark.parametrize("language", TRANSLATED)
-def test_has_no_key_english_lacks(language: str) -> None:
-    extra = sorted(texts_of(language).keys() - texts_of("en").keys())
     assert not extra, (
         f"translations/{language}.json has key(s) en.json lacks (renamed or removed "
         f"there?): {', '.join(extra)}"
@@ -310,41 +305,23 @@ def test_has_no_key_english_lacks(language: str) -> None:
 
 
 @pytest.mark.parametrize("language", TRANSLATED)
-def test_strings_are_well_formed(language: str) -> None:
-    for path, text in strings_in(translations(language)):
-        where = f"{language}.json {path}"
-        assert isinstance(text, str) and text, f"{where} is empty"
-        assert text == text.strip(), f"{where} has leading or trailing spaces"
-        assert not URL.search(text), f"{where} contains a URL"
-        assert not HTML.search(text), f"{where} contains HTML"
-        cv.string_with_no_html(text)
-        assert not SINGLE_QUOTED_PLACEHOLDER.search(text), where
-        assert "[%key:" not in text, f"{where}: core references do not resolve here"
-
-
-@pytest.mark.parametrize("language", TRANSLATED)
-def test_same_placeholders_as_english(language: str) -> None:
+def test_same_placeholders_and_markup_as_english(language: str) -> None:
     english, translated = texts_of("en"), texts_of(language)
-    wrong = [
-        f"{path}: en.json has {sorted(placeholders(english[path]))}, "
-        f"{language}.json {sorted(placeholders(text))}"
-        for path, text in translated.items()
-        if path in english and placeholders(text) != placeholders(english[path])
-    ]
-    assert not wrong, "\n".join(wrong)
-
-
-@pytest.mark.parametrize("language", TRANSLATED)
-def test_same_markup_as_english(language: str) -> None:
-    english, translated = texts_of("en"), texts_of(language)
-    wrong = [
-        f"{path}: {name} {marker!r} {english[path].count(marker)} times in en.json, "
-        f"{text.count(marker)} in {language}.json"
-        for path, text in translated.items()
-        if path in english
-        for name, marker in MARKUP.items()
-        if text.count(marker) != english[path].count(marker)
-    ]
+    wrong: list[str] = []
+    for path, text in translated.items():
+        if path not in english:
+            continue
+        if placeholders(text) != placeholders(english[path]):
+            wrong.append(
+                f"{path}: en.json has {sorted(placeholders(english[path]))}, "
+                f"{language}.json {sorted(placeholders(text))}"
+            )
+        wrong += [
+            f"{path}: {name} {marker!r} {english[path].count(marker)} times in en.json, "
+            f"{text.count(marker)} in {language}.json"
+            for name, marker in MARKUP.items()
+            if text.count(marker) != english[path].count(marker)
+        ]
     assert not wrong, "\n".join(wrong)
 
 

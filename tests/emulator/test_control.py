@@ -54,30 +54,40 @@ async def test_mfa_code_and_backup_codes(
     assert status == 200
     assert body == {"code": emulator.state.totp("mfa@example.com", "Watch")}
     status, body = await control(
-        http,
-        emulator,
-        "GET",
-        "mfa/code",
-        params={"email": "mfa@example.com", "device": "Tablet"},
-    )
-    assert status == 404
-    status, body = await control(
-        http,
-        emulator,
-        "GET",
-        "mfa/code",
-        params={"email": "x@example.com", "device": "Watch"},
-    )
-    assert status == 404
-    status, body = await control(
         http, emulator, "GET", "mfa/backup_codes", params={"email": "mfa@example.com"}
     )
     assert (status, len(body["codes"])) == (200, 10)
-    assert (
-        await control(
-            http, emulator, "GET", "mfa/backup_codes", params={"email": "x@y.z"}
-        )
-    )[0] == 404
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "request_args"),
+    [
+        (
+            "GET",
+            "mfa/code",
+            {"params": {"email": "mfa@example.com", "device": "Tablet"}},
+        ),
+        ("GET", "mfa/code", {"params": {"email": "x@example.com", "device": "Watch"}}),
+        ("GET", "mfa/backup_codes", {"params": {"email": "x@y.z"}}),
+        ("POST", "revoke", {"json": {"email": "x@y.z"}}),
+        ("POST", "mint", {"json": {"email": "x@y.z"}}),
+    ],
+    ids=[
+        "passcode of no device",
+        "passcode of no account",
+        "backup codes",
+        "revoke",
+        "mint",
+    ],
+)
+async def test_unknown_account_or_device_is_404(
+    emulator: Emulator,
+    http: aiohttp.ClientSession,
+    method: str,
+    path: str,
+    request_args: dict[str, Any],
+) -> None:
+    assert (await control(http, emulator, method, path, **request_args))[0] == 404
 
 
 async def test_request_log_has_names_never_values(
@@ -148,10 +158,9 @@ async def test_scenario_get_patch_put(
     assert (await browser.submit("owner@example.com")).status == 401
 
 
-async def test_scenario_validation_errors_are_400(
-    emulator: Emulator, http: aiohttp.ClientSession
-) -> None:
-    for body in (
+@pytest.mark.parametrize(
+    "body",
+    [
         {"refresh_rotation": "sometimes"},
         {"access_token_lifetime": -1},
         {"clock_offset_seconds": "a day"},
@@ -162,10 +171,27 @@ async def test_scenario_validation_errors_are_400(
                 {"email": "a@b.c", "mfa_devices": [{"name": "X", "secret": "!!"}]}
             ]
         },
-    ):
-        status, answer = await control(http, emulator, "PATCH", "scenario", json=body)
-        assert status == 400
-        assert answer["error"]
+    ],
+    ids=[
+        "unknown rotation",
+        "negative lifetime",
+        "offset text",
+        "offset fraction",
+        "unknown knob",
+        "bad mfa secret",
+    ],
+)
+async def test_invalid_scenario_is_400(
+    emulator: Emulator, http: aiohttp.ClientSession, body: dict[str, Any]
+) -> None:
+    status, answer = await control(http, emulator, "PATCH", "scenario", json=body)
+    assert status == 400
+    assert answer["error"]
+
+
+async def test_scenario_that_is_not_json_is_400(
+    emulator: Emulator, http: aiohttp.ClientSession
+) -> None:
     async with http.patch(
         f"{emulator.base_url}/__emulator__/scenario", data=b"{not json"
     ) as response:
@@ -229,15 +255,32 @@ async def test_faults_over_http(
     assert (
         await Browser(http, emulator.global_sso).open("owner@example.com")
     ).status == 200
-    for bad in (
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
         {"endpoint": "nowhere", "kind": "drop"},
         {"endpoint": "token", "kind": "explode"},
         {"endpoint": "token", "kind": "status", "status": 42},
         {"endpoint": "token", "kind": "drop", "count": 0},
         {"endpoint": "token", "kind": "delay", "delay": "soon"},
         {"endpoint": "token", "kind": "drop", "bogus": 1},
-    ):
-        assert (await control(http, emulator, "POST", "faults", json=bad))[0] == 400
+    ],
+    ids=[
+        "unknown endpoint",
+        "unknown kind",
+        "bad status",
+        "count 0",
+        "delay text",
+        "unknown field",
+    ],
+)
+async def test_invalid_fault_is_400(
+    emulator: Emulator, http: aiohttp.ClientSession, fault: dict[str, Any]
+) -> None:
+    assert (await control(http, emulator, "POST", "faults", json=fault))[0] == 400
+    assert (await control(http, emulator, "GET", "faults"))[1] == []  # nothing armed
 
 
 async def test_revoke_and_mint_over_http(
@@ -253,12 +296,6 @@ async def test_revoke_and_mint_over_http(
         http, emulator, "POST", "revoke", json={"email": "mfa@example.com"}
     ) == (200, {"ok": True})
     assert (await refresh(http, emulator.global_sso, token))[0] == 401
-    assert (await control(http, emulator, "POST", "revoke", json={"email": "x@y.z"}))[
-        0
-    ] == 404
-    assert (await control(http, emulator, "POST", "mint", json={"email": "x@y.z"}))[
-        0
-    ] == 404
     assert (await control(http, emulator, "POST", "mint", json=[]))[0] == 400
 
 

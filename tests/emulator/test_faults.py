@@ -83,29 +83,27 @@ async def test_delay_then_answers_normally(
     assert (await browser.open("owner@example.com")).status == 200
 
 
-async def test_dropped_connection(
-    emulator: Emulator, http: aiohttp.ClientSession
+@pytest.mark.parametrize(
+    ("kind", "failure"),
+    [
+        (FaultKind.DROP, aiohttp.ServerDisconnectedError),
+        (FaultKind.MALFORMED_JSON, json.JSONDecodeError),
+        (FaultKind.TRUNCATED, aiohttp.ClientPayloadError),
+    ],
+    ids=["dropped", "malformed_json", "truncated"],
+)
+async def test_broken_answer_once(
+    emulator: Emulator,
+    http: aiohttp.ClientSession,
+    kind: FaultKind,
+    failure: type[Exception],
 ) -> None:
+    """The client meets the broken answer; the next request is answered normally."""
     tokens = await sign_in(http, emulator)
-    emulator.state.set_fault("token", Fault(FaultKind.DROP))
-    with pytest.raises(aiohttp.ServerDisconnectedError):
+    emulator.state.set_fault("token", Fault(kind))
+    with pytest.raises(failure):
         await refresh(http, emulator.global_sso, tokens["refresh_token"])
-    assert emulator.state.requests[-1].status == 0
     assert (await refresh(http, emulator.global_sso, tokens["refresh_token"]))[0] == 200
-
-
-async def test_malformed_json(emulator: Emulator, http: aiohttp.ClientSession) -> None:
-    tokens = await sign_in(http, emulator)
-    emulator.state.set_fault("token", Fault(FaultKind.MALFORMED_JSON))
-    with pytest.raises(json.JSONDecodeError):
-        await refresh(http, emulator.global_sso, tokens["refresh_token"])
-
-
-async def test_truncated_body(emulator: Emulator, http: aiohttp.ClientSession) -> None:
-    tokens = await sign_in(http, emulator)
-    emulator.state.set_fault("token", Fault(FaultKind.TRUNCATED))
-    with pytest.raises(aiohttp.ClientPayloadError):
-        await refresh(http, emulator.global_sso, tokens["refresh_token"])
 
 
 async def test_waf_block_fault(emulator: Emulator, http: aiohttp.ClientSession) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import aiohttp
+import pytest
 
 from emulator import Emulator
 
@@ -288,20 +289,21 @@ async def test_allow_list_is_a_scenario_knob(
     assert location.startswith("https://auth.tesla.com/void/callback?code=")
 
 
-async def test_authorize_refuses_plain_pkce_and_unknown_clients(
-    emulator: Emulator, http: aiohttp.ClientSession
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"code_challenge_method": "plain"},
+        {"code_challenge": "short"},
+        {"client_id": "someone"},
+        {"response_type": "token"},
+    ],
+    ids=["plain pkce", "short challenge", "unknown client", "implicit grant"],
+)
+async def test_authorize_refuses_a_request_tesla_refuses(
+    emulator: Emulator, http: aiohttp.ClientSession, query: dict[str, str]
 ) -> None:
-    browser = Browser(http, emulator.global_sso)
-    assert (
-        await browser.open("owner@example.com", code_challenge_method="plain")
-    ).status == 400
-    assert (
-        await browser.open("owner@example.com", code_challenge="short")
-    ).status == 400
-    assert (await browser.open("owner@example.com", client_id="someone")).status == 400
-    assert (
-        await browser.open("owner@example.com", response_type="token")
-    ).status == 400
+    page = await Browser(http, emulator.global_sso).open("owner@example.com", **query)
+    assert page.status == 400
 
 
 async def test_csrf_token_must_match(

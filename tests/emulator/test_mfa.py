@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import re
 from typing import Any
 
 import aiohttp
+import pytest
 
 from emulator import Emulator
 
@@ -59,14 +61,24 @@ async def test_mfa_page_has_no_form_inputs(
     assert "var messages" not in page.text
 
 
-async def test_the_other_devices_code_is_wrong(
-    emulator: Emulator, http: aiohttp.ClientSession
+@pytest.mark.parametrize(
+    ("factor", "passcode"),
+    [
+        (1, lambda emulator: emulator.state.totp(MFA, "Phone")),
+        # Arabic-Indic digits: the wrong-code answer, as any other wrong code (not a 500).
+        (0, lambda _: "١٢٣٤٥٦"),
+    ],
+    ids=["the other devices code", "other digits"],
+)
+async def test_wrong_code_is_not_valid(
+    emulator: Emulator,
+    http: aiohttp.ClientSession,
+    factor: int,
+    passcode: Callable[[Emulator], str],
 ) -> None:
     browser = await at_mfa(emulator, http)
     factors = await browser.factors()
-    status, body = await browser.verify(
-        factors[1]["id"], emulator.state.totp(MFA, "Phone")
-    )
+    status, body = await browser.verify(factors[factor]["id"], passcode(emulator))
     assert status == 200
     assert body["data"]["valid"] is False
 
@@ -96,17 +108,6 @@ async def test_mfa_csrf_knob_wants_the_mfa_pages_own_csrf(
     status, body = await browser.verify(factors[0]["id"], code, _csrf=mfa_csrf)
     assert status == 200
     assert body["data"]["valid"] is True
-
-
-async def test_a_code_of_other_digits_is_just_wrong(
-    emulator: Emulator, http: aiohttp.ClientSession
-) -> None:
-    """Arabic-Indic digits get the wrong-code answer, as any other wrong code (not a 500)."""
-    browser = await at_mfa(emulator, http)
-    factors = await browser.factors()
-    status, body = await browser.verify(factors[0]["id"], "١٢٣٤٥٦")
-    assert status == 200
-    assert body["data"]["valid"] is False
 
 
 async def test_finish_before_verify_shows_the_mfa_page_again(

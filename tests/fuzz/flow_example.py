@@ -15,7 +15,8 @@ from yarl import URL
 from custom_components.tesla_token.const import DOMAIN
 from custom_components.tesla_token.sso import SSO_BASES, Region
 from emulator import Emulator
-from tests.flow_helpers import check_translations
+from tests.conformance.translated import assert_translated
+from tests.leak_guard import LeakGuard
 
 from .request_log import TESLA_ORIGINS, Origin, RequestLog, origin_of
 
@@ -44,6 +45,7 @@ class FlowExample:
     emulator: Emulator
     log: RequestLog
     caplog: pytest.LogCaptureFixture
+    leak_guard: LeakGuard
     _first_record: int = 0
     # What every example so far typed as a password, and what forms showed again (email,
     # server). The leak guard watches the whole test, so one example's password inside a
@@ -57,14 +59,16 @@ class FlowExample:
         self._first_record = len(self.caplog.records)
 
     def check(self, result: ConfigFlowResult) -> str:
-        """The result is translated and no unexpected error is behind it; returns a summary."""
+        """The result is translated, shown to the leak guard, and no unexpected error is
+        behind it; returns a summary."""
+        self.leak_guard.expose_flow_result(result)
         assert result["type"] in (
             FlowResultType.FORM,
             FlowResultType.MENU,
             FlowResultType.CREATE_ENTRY,
             FlowResultType.ABORT,
         ), result["type"]
-        check_translations("config", result)
+        assert_translated("config", result)
         errors = result.get("errors") or {}
         assert UNEXPECTED not in errors.values(), (
             "an unexpected exception behind the form"

@@ -27,6 +27,7 @@ from tests.flow_helpers import (
     start,
     submit,
 )
+from tests.leak_guard import LeakGuard
 
 from .budget import fuzz
 from .flow_example import FlowExample, chosen_origins
@@ -48,14 +49,16 @@ regions = st.sampled_from(["global", "china"])
 
 @pytest.fixture
 def example(
+    *,
     hass: HomeAssistant,
     emulator: Emulator,
     quick_loop: None,
     ha_request_log: RequestLog,
     caplog: pytest.LogCaptureFixture,
+    leak_guard: LeakGuard,
 ) -> FlowExample:
     """Home Assistant, the emulator, and the checks and clean-up of each example."""
-    return FlowExample(hass, emulator, ha_request_log, caplog)
+    return FlowExample(hass, emulator, ha_request_log, caplog, leak_guard)
 
 
 def with_server(auth_url: str, region: str, **fields: Any) -> dict[str, Any]:

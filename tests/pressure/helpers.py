@@ -1,4 +1,4 @@
-"""Helpers for the pressure tests: faults as the person meets them, and a frozen clock."""
+"""Helpers for the pressure tests: an account, faults as the person meets them, a frozen clock."""
 
 from __future__ import annotations
 
@@ -12,11 +12,18 @@ from typing import Any, Final
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
-from custom_components.tesla_token.const import DOMAIN
+from custom_components.tesla_token.const import DEFAULT_OPTIONS, DOMAIN
 from custom_components.tesla_token.sso.client import DEFAULT_TIMEOUT as REQUEST_TIMEOUT
-from emulator import Fault, FaultKind, RefreshRotation
+from emulator import Emulator, Fault, FaultKind, RefreshRotation
+from tests.helpers import entry_data, mint_token_set
+
+EMAIL: Final = "owner@example.com"
+STATUS: Final = "sensor.owner_example_com_status"
 
 EN_JSON: Final = (
     Path(__file__).parents[2]
@@ -100,6 +107,37 @@ FAULT_CASES: Final = (
     FaultCase("waf_403", FaultKind.WAF_BLOCK, "waf_blocked", "waf_blocked"),
     FaultCase("waf_challenge", FaultKind.WAF_CHALLENGE, "waf_challenge", "waf_blocked"),
 )
+
+
+async def owner_entry(
+    emulator: Emulator, options: dict[str, Any] | None = None
+) -> MockConfigEntry:
+    """The owner's account with fresh tokens, stored as today's release stores it."""
+    tokens = await mint_token_set(emulator)
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=EMAIL,
+        unique_id=tokens.subject,
+        data=entry_data(emulator, tokens),
+        options={**DEFAULT_OPTIONS, **(options or {})},
+        version=1,
+    )
+
+
+async def load(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfigEntry:
+    """Add the entry to Home Assistant and set it up."""
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+def token_requests(emulator: Emulator) -> int:
+    """How many token requests the emulator answered."""
+    return sum(
+        record.method == "POST" and record.path.endswith("/oauth2/v3/token")
+        for record in emulator.state.requests
+    )
 
 
 def translations() -> dict[str, Any]:

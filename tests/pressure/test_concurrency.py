@@ -25,16 +25,14 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.tesla_token.const import (
     CONF_ALLOW_TOKEN_ACTION,
     CONF_REFRESH_TOKEN,
-    DEFAULT_OPTIONS,
     DOMAIN,
     SERVICE_GET_ACCESS_TOKEN,
     SERVICE_REFRESH,
 )
 from custom_components.tesla_token.coordinator import TeslaTokenCoordinator
 from emulator import Emulator, Fault, FaultKind, RefreshRotation
-from tests.helpers import EMAIL, STATUS, entry_data, mint_token_set, token_requests
 
-from .helpers import spin_until
+from .helpers import STATUS, load, owner_entry, spin_until, token_requests
 
 REFRESH_ACTIONS = 8
 TOKEN_ACTIONS = 4
@@ -46,18 +44,8 @@ HELD_FOR = timedelta(seconds=5)
 async def entry(hass: HomeAssistant, emulator: Emulator) -> MockConfigEntry:
     """An account whose token action is allowed, set up with fresh single-use tokens."""
     emulator.state.scenario.refresh_rotation = RefreshRotation.SINGLE_USE
-    tokens = await mint_token_set(emulator)
-    config_entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=EMAIL,
-        unique_id=tokens.subject,
-        data=entry_data(emulator, tokens),
-        options={**DEFAULT_OPTIONS, CONF_ALLOW_TOKEN_ACTION: True},
-        version=1,
-    )
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    stored = await owner_entry(emulator, {CONF_ALLOW_TOKEN_ACTION: True})
+    config_entry = await load(hass, stored)
     emulator.state.clear_requests()
     return config_entry
 

@@ -29,7 +29,6 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.tesla_token.const import (
     CONF_REFRESH_TOKEN,
-    DEFAULT_OPTIONS,
     DOMAIN,
     EVENT_TOKEN_REFRESH_FAILED,
     SERVICE_REFRESH,
@@ -37,7 +36,7 @@ from custom_components.tesla_token.const import (
 from custom_components.tesla_token.refresh_schedule import BLOCKED_FLOOR_SECONDS
 from custom_components.tesla_token.repairs import refresh_failing_issue_id
 from emulator import Emulator, FaultKind
-from tests.helpers import entry_data, mint_token_set
+from tests.leak_guard import LeakGuard
 
 from .browser import browser_sign_in
 from .helpers import (
@@ -45,7 +44,10 @@ from .helpers import (
     FaultCase,
     advance,
     drain_late_answers,
+    load,
+    owner_entry,
     run_through_fault,
+    token_requests,
     translations,
 )
 from .matrix import CELL_PROPERTY, OUTCOME_PROPERTY
@@ -62,12 +64,16 @@ BLOCKED_FLOOR: Final = timedelta(seconds=BLOCKED_FLOOR_SECONDS)
 
 @dataclass
 class Run:
-    """One cell of the matrix: the fault, and Home Assistant with the emulator."""
+    """One cell of the matrix: the fault, and Home Assistant with the emulator.
+
+    Every flow step and action error the person meets goes to the leak guard.
+    """
 
     hass: HomeAssistant
     emulator: Emulator
     freezer: FrozenDateTimeFactory
     case: FaultCase
+    guard: LeakGuard
 
     def server(self) -> dict[str, Any]:
         """The region and server fields of a form (the emulator as custom SSO server)."""
@@ -78,13 +84,6 @@ class Run:
         state = self.hass.states.get(f"sensor.{slugify(email)}_status")
         assert state is not None
         return state.state
-
-    def token_requests(self) -> int:
-        """Token requests the emulator answered."""
-        return sum(
-            r.method == "POST" and r.path.endswith("/token")
-            for r in self.emulator.state.requests
-        )
 
     def issues(self) -> set[str]:
         """The ids of this integration's repair issues."""
@@ -107,6 +106,22 @@ class Run:
             await drain_late_answers(self.hass, self.freezer)
         self.emulator.state.clear_requests()
 
+    async def start_flow(self, method: str) -> FlowResult:
+        """Open the config flow and choose a sign-in method."""
+        flows = self.hass.config_entries.flow
+        result = await flows.async_init(DOMAIN, context={"source": SOURCE_USER})
+        self.guard.expose_flow_result(result)
+        return await self.submit(result, {"next_step_id": method})
+
+    async def submit(
+        self, result: FlowResult, user_input: dict[str, Any]
+    ) -> FlowResult:
+        """Submit the form shown."""
+        flows = self.hass.config_entries.flow
+        result = await flows.async_configure(result["flow_id"], user_input)
+        self.guard.expose_flow_result(result)
+        return result
+
 
 @pytest.fixture
 def no_errors_logged(caplog: pytest.LogCaptureFixture) -> Any:
@@ -122,18 +137,7 @@ def no_errors_logged(caplog: pytest.LogCaptureFixture) -> Any:
 
 async def set_up_entry(run: Run) -> MockConfigEntry:
     """An account with fresh tokens, set up (its refresh is due in 6 hours)."""
-    tokens = await mint_token_set(run.emulator)
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=OWNER,
-        unique_id=tokens.subject,
-        data=entry_data(run.emulator, tokens),
-        options=dict(DEFAULT_OPTIONS),
-        version=1,
-    )
-    entry.add_to_hass(run.hass)
-    assert await run.hass.config_entries.async_setup(entry.entry_id)
-    await run.hass.async_block_till_done()
+    entry = await load(run.hass, await owner_entry(run.emulator))
     run.emulator.state.clear_requests()
     return entry
 
@@ -182,7 +186,7 @@ async def scheduled_refresh(run: Run) -> str:
     await advance(hass, run.freezer, 31 * MINUTE)
     assert run.status() == "valid"
     assert run.issues() == set()
-    assert run.token_requests() == 1
+    assert token_requests(run.emulator) == 1
     run.assert_token_works(entry)
     return case.reason
 
@@ -207,6 +211,7 @@ async def refresh_action(run: Run) -> str:
 
     with pytest.raises(HomeAssistantError) as err:
         await run_through_fault(hass, run.freezer, fault, call())
+    run.guard.expose_error(err.value)
     assert err.value.translation_key == "refresh_failed"
     assert err.value.translation_placeholders == {"reason": case.reason}
     template = translations()["exceptions"]["refresh_failed"]["message"]
@@ -220,29 +225,12 @@ async def refresh_action(run: Run) -> str:
     await call()
     await hass.async_block_till_done()
     assert run.status() == "valid"
-    assert run.token_requests() == 1
+    assert token_requests(run.emulator) == 1
     run.assert_token_works(entry)
     return case.reason
 
 
 # --- The config flow ----------------------------------------------------------------------
-
-
-async def start_flow(hass: HomeAssistant, method: str) -> FlowResult:
-    """Open the config flow and choose a sign-in method."""
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
-    return await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": method}
-    )
-
-
-async def submit(
-    hass: HomeAssistant, result: FlowResult, user_input: dict[str, Any]
-) -> FlowResult:
-    """Submit the form shown."""
-    return await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
 
 
 def assert_shows_error(run: Run, result: FlowResult, step_id: str) -> None:
@@ -270,18 +258,16 @@ async def flow_token(run: Run) -> str:
     hass, emulator, case = run.hass, run.emulator, run.case
     emulator.state.scenario.refresh_rotation = case.rotation
     refresh_token = emulator.state.mint_refresh_token(OWNER)
-    result = await start_flow(hass, "token")
+    result = await run.start_flow("token")
     fault = case.fault()
     emulator.state.set_fault("token", fault)
     form = {"refresh_token": refresh_token, **run.server()}
 
-    result = await run_through_fault(
-        hass, run.freezer, fault, submit(hass, result, form)
-    )
+    result = await run_through_fault(hass, run.freezer, fault, run.submit(result, form))
     assert_shows_error(run, result, "token")
 
     await run.clear_fault()
-    return await assert_entry_created(run, await submit(hass, result, form), OWNER)
+    return await assert_entry_created(run, await run.submit(result, form), OWNER)
 
 
 @dataclass(frozen=True)
@@ -335,26 +321,24 @@ async def answer_until_done(run: Run, result: FlowResult, email: str) -> FlowRes
     }
     while result["type"] is FlowResultType.FORM and result["step_id"] in answers:
         assert not result["errors"]
-        result = await submit(run.hass, result, answers[result["step_id"]]())
+        result = await run.submit(result, answers[result["step_id"]]())
     return result
 
 
 async def password_login(run: Run, phase: LoginPhase) -> str:
     """A password sign-in meets the fault at one request; the person then gets through."""
     hass, emulator, case = run.hass, run.emulator, run.case
-    result = await start_flow(hass, "password")
+    result = await run.start_flow("password")
     form = credentials(run, phase.email)
     if phase.at_passcode:
-        result = await submit(hass, result, form)
-        result = await submit(hass, result, {"device": device_id(run, phase.email)})
+        result = await run.submit(result, form)
+        result = await run.submit(result, {"device": device_id(run, phase.email)})
         assert result["step_id"] == "mfa"
         form = {"code": emulator.state.totp(phase.email, MFA_DEVICE)}
     fault = case.fault(phase.method)
     emulator.state.set_fault(phase.endpoint, fault)
 
-    result = await run_through_fault(
-        hass, run.freezer, fault, submit(hass, result, form)
-    )
+    result = await run_through_fault(hass, run.freezer, fault, run.submit(result, form))
     assert_shows_error(run, result, "browser" if case.offers_browser else "password")
 
     await run.clear_fault()
@@ -367,11 +351,11 @@ async def password_login(run: Run, phase: LoginPhase) -> str:
             phase.email,
             PASSWORD,
         )
-        result = await submit(
-            hass, result, {"callback_url": callback_url, **run.server()}
+        result = await run.submit(
+            result, {"callback_url": callback_url, **run.server()}
         )
     else:
-        result = await submit(hass, result, credentials(run, phase.email))
+        result = await run.submit(result, credentials(run, phase.email))
         result = await answer_until_done(run, result, phase.email)
     return await assert_entry_created(run, result, phase.email)
 
@@ -395,11 +379,12 @@ async def test_fault(
     hass: HomeAssistant,
     emulator: Emulator,
     frozen_time: FrozenDateTimeFactory,
+    leak_guard: LeakGuard,
     record_property: Callable[[str, object], None],
     case: FaultCase,
     phase: str,
 ) -> None:
     """The fault shows the right thing, keeps every token, and the integration recovers."""
     record_property(CELL_PROPERTY, (case.id, phase))
-    outcome = await PHASES[phase](Run(hass, emulator, frozen_time, case))
+    outcome = await PHASES[phase](Run(hass, emulator, frozen_time, case, leak_guard))
     record_property(OUTCOME_PROPERTY, outcome)

@@ -22,16 +22,11 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.tesla_token.const import (
-    CONF_REFRESH_TOKEN,
-    DEFAULT_OPTIONS,
-    DOMAIN,
-)
+from custom_components.tesla_token.const import CONF_REFRESH_TOKEN
 from custom_components.tesla_token.coordinator import TeslaTokenCoordinator
 from emulator import Emulator, Fault, FaultKind, RefreshRotation
-from tests.helpers import EMAIL, STATUS, entry_data, mint_token_set
 
-from .helpers import advance, spin_until
+from .helpers import STATUS, advance, load, owner_entry, spin_until
 
 TESTS = Path(__file__).parents[1]
 # What switches a harness check off.
@@ -55,11 +50,6 @@ def test_no_test_switches_a_harness_check_off() -> None:
     assert found == []
 
 
-def test_lingering_checks_are_on(request: pytest.FixtureRequest) -> None:
-    assert request.getfixturevalue("expected_lingering_tasks") is False
-    assert request.getfixturevalue("expected_lingering_timers") is False
-
-
 async def test_blocking_calls_in_the_loop_are_caught() -> None:
     """A blocking call in the event loop raises, as it does in Home Assistant."""
     with pytest.raises(RuntimeError, match="blocking call to sleep"):
@@ -69,19 +59,7 @@ async def test_blocking_calls_in_the_loop_are_caught() -> None:
 async def set_up(hass: HomeAssistant, emulator: Emulator) -> MockConfigEntry:
     """An account with fresh single-use tokens, set up."""
     emulator.state.scenario.refresh_rotation = RefreshRotation.SINGLE_USE
-    tokens = await mint_token_set(emulator)
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=EMAIL,
-        unique_id=tokens.subject,
-        data=entry_data(emulator, tokens),
-        options=dict(DEFAULT_OPTIONS),
-        version=1,
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
+    return await load(hass, await owner_entry(emulator))
 
 
 def pending_timers(hass: HomeAssistant) -> list[str]:

@@ -15,18 +15,18 @@ from pathlib import Path
 import aiohttp
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.tesla_token.const import (
-    DEFAULT_OPTIONS,
+    CONF_REFRESH_TOKEN,
     DOMAIN,
     EVENT_TOKEN_REFRESHED,
     SERVICE_REFRESH,
 )
 from emulator import Emulator, RefreshRotation
-from tests.helpers import EMAIL, STATUS, entry_data, mint_token_set
+from tests.leak_guard import LeakGuard
 
 from .hass_process import Api, HassProcess, async_owner_token, async_poll, running
+from .helpers import STATUS, owner_entry
 
 pytestmark = [pytest.mark.hass_process, pytest.mark.timeout(240)]
 
@@ -90,19 +90,11 @@ async def async_refresh_then_kill(
 
 
 async def test_kill_right_after_a_refresh_keeps_the_rotated_token(
-    emulator: Emulator, tmp_path: Path
+    emulator: Emulator, tmp_path: Path, leak_guard: LeakGuard
 ) -> None:
     """After kill -9 right after a refresh, the restarted Home Assistant refreshes again."""
     emulator.state.scenario.refresh_rotation = RefreshRotation.SINGLE_USE
-    tokens = await mint_token_set(emulator)
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=EMAIL,
-        unique_id=tokens.subject,
-        data=entry_data(emulator, tokens),  # as today's release stores it
-        options=dict(DEFAULT_OPTIONS),
-        version=1,
-    )
+    entry = await owner_entry(emulator)
     emulator.state.clear_requests()
 
     async with running(tmp_path, entry) as hass, aiohttp.ClientSession() as http:
@@ -115,7 +107,7 @@ async def test_kill_right_after_a_refresh_keeps_the_rotated_token(
         await hass.async_wait_killed()
         # Tesla rotated the token: only the new one, which the killed process held, works.
         assert token_statuses(emulator) == [200]
-        assert not emulator.state.refresh_tokens[tokens.refresh_token].active
+        assert not emulator.state.refresh_tokens[entry.data[CONF_REFRESH_TOKEN]].active
 
         await hass.async_start("hass-after-kill")
         await async_wait_loaded(api)
@@ -133,5 +125,4 @@ async def test_kill_right_after_a_refresh_keeps_the_rotated_token(
     assert "sign in again" not in logs
     # The entry on disk was older: the second start took the token from the token file.
     assert "continuing with the one written at once" in logs
-    leaked = sorted(s[:8] for s in emulator.state.secrets() if s in logs)
-    assert not leaked, f"secrets starting with {leaked} in Home Assistant's output"
+    leak_guard.expose("the Home Assistant process's log", logs)

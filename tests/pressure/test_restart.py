@@ -19,26 +19,15 @@ from homeassistant.const import CONF_ACCESS_TOKEN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
     async_fire_time_changed,
     async_test_home_assistant,
 )
 
-from custom_components.tesla_token.const import (
-    CONF_REFRESH_TOKEN,
-    DEFAULT_OPTIONS,
-    DOMAIN,
-)
+from custom_components.tesla_token.const import CONF_REFRESH_TOKEN
 from emulator import Emulator, RefreshRotation
-from tests.helpers import (
-    EMAIL,
-    STATUS,
-    advance,
-    entry_data,
-    mint_token_set,
-    token_requests,
-)
 from tests.leak_guard import LeakGuard
+
+from .helpers import STATUS, advance, load, owner_entry, token_requests
 
 STORAGE_KEY = "core.config_entries"
 # Home Assistant writes config entries this long after a change (config_entries.SAVE_DELAY).
@@ -66,18 +55,7 @@ async def receive_rotated_token(
     async with async_test_home_assistant() as first:
         first.data.pop(loader.DATA_CUSTOM_COMPONENTS)  # load custom integrations
         unsubscribe = leak_guard.watch_hass(first)
-        tokens = await mint_token_set(emulator)
-        entry = MockConfigEntry(
-            domain=DOMAIN,
-            title=EMAIL,
-            unique_id=tokens.subject,
-            data=entry_data(emulator, tokens),
-            options=dict(DEFAULT_OPTIONS),
-            version=1,
-        )
-        entry.add_to_hass(first)
-        assert await first.config_entries.async_setup(entry.entry_id)
-        await first.async_block_till_done()
+        entry = await load(first, await owner_entry(emulator))
         before = entry.data[CONF_REFRESH_TOKEN]
 
         await advance(first, freezer, timedelta(hours=6))  # the scheduled refresh
