@@ -22,6 +22,7 @@ import aiohttp
 from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState, ConfigFlowResult
+from homeassistant.const import CONF_ACCESS_TOKEN
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
@@ -33,7 +34,6 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.tesla_token.config_flow import TeslaTokenConfigFlow
 from custom_components.tesla_token.const import (
-    CONF_ACCESS_TOKEN,
     CONF_REFRESH_TOKEN,
     DEFAULT_OPTIONS,
     DOMAIN,
