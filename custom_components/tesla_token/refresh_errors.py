@@ -14,29 +14,33 @@ from .sso import (
 )
 
 
-class RefreshFailedError(HomeAssistantError):
-    """Refreshing failed for now; the stored token stays and retries follow (translated)."""
+class _TranslatedRefreshError(HomeAssistantError):
+    """A refresh error whose message comes from the translations."""
 
-    def __init__(self, reason: str) -> None:
-        """Describe the failure by its short reason (never a token)."""
+    def __init__(self, translation_key: str, **placeholders: str) -> None:
+        """Name the message and its placeholders (never a token)."""
         super().__init__(
             translation_domain=DOMAIN,
-            translation_key="refresh_failed",
-            translation_placeholders={"reason": reason},
+            translation_key=translation_key,
+            translation_placeholders=placeholders,
         )
+
+
+class RefreshFailedError(_TranslatedRefreshError):
+    """Refreshing failed for now; the stored token stays and retries follow."""
+
+    def __init__(self, reason: str) -> None:
+        """Describe the failure by its short reason."""
+        super().__init__("refresh_failed", reason=reason)
         self.reason = reason
 
 
-class TokenRefusedError(HomeAssistantError):
-    """Tesla refused the stored tokens: only signing in again helps (translated)."""
+class TokenRefusedError(_TranslatedRefreshError):
+    """Tesla refused the stored tokens: only signing in again helps."""
 
     def __init__(self, account: str) -> None:
         """Name the account whose sign-in Tesla no longer accepts."""
-        super().__init__(
-            translation_domain=DOMAIN,
-            translation_key="reauth_required",
-            translation_placeholders={"account": account},
-        )
+        super().__init__("reauth_required", account=account)
 
 
 class InvalidLifetimeError(Exception):
