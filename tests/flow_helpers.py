@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
 from html.parser import HTMLParser
-import json
 from pathlib import Path
 import re
 from typing import Any
@@ -30,6 +28,7 @@ from homeassistant.data_entry_flow import FlowResultType, section
 from custom_components.tesla_token.const import DOMAIN
 from emulator import Emulator
 
+from .conformance.translated import assert_translated
 from .leak_guard import LeakGuard
 
 PASSWORD = "tesla-demo-password"
@@ -129,60 +128,6 @@ async def browser_sign_in(
             return response.headers["Location"]
 
 
-# --- Translations -------------------------------------------------------------------------
-
-
-@cache
-def _strings() -> dict[str, Any]:
-    return json.loads(EN_JSON.read_text(encoding="utf-8"))
-
-
-def _check_fields(where: dict[str, Any], schema: Any, name: str) -> None:
-    for marker, validator in schema.schema.items():
-        key = str(marker.schema)
-        if isinstance(validator, section):
-            texts = where.get("sections", {}).get(key)
-            assert texts and texts.get("name"), f"{name}: section {key} has no name"
-            _check_fields(texts, validator.schema, f"{name}.{key}")
-            continue
-        assert where.get("data", {}).get(key), f"{name}: field {key} has no label"
-        assert where.get("data_description", {}).get(key), (
-            f"{name}: field {key} has no description"
-        )
-
-
-def check_translations(section_name: str, result: ConfigFlowResult) -> None:
-    """Assert that what this flow result shows is in en.json (steps, fields, errors, aborts)."""
-    strings = _strings()[section_name]
-    kind = result["type"]
-    if kind is FlowResultType.ABORT:
-        assert strings["abort"].get(result["reason"]), (
-            f"abort {result['reason']} untranslated"
-        )
-        return
-    if kind not in (FlowResultType.FORM, FlowResultType.MENU):
-        return
-    step = strings["step"].get(result["step_id"])
-    name = f"{section_name}.step.{result['step_id']}"
-    assert step and step.get("title") and step.get("description"), (
-        f"{name} untranslated"
-    )
-    given = set(result.get("description_placeholders") or {})
-    used = set(_PLACEHOLDER.findall(step["description"]))
-    assert used <= given | {"name"}, f"{name}: placeholders {used - given} not given"
-    if kind is FlowResultType.MENU:
-        for option in result["menu_options"]:
-            assert step["menu_options"].get(option), f"{name}: menu option {option}"
-            assert step["menu_option_descriptions"].get(option), (
-                f"{name}: {option} undescribed"
-            )
-        return
-    if result["data_schema"] is not None:
-        _check_fields(step, result["data_schema"], name)
-    for error in (result.get("errors") or {}).values():
-        assert strings["error"].get(error), f"error {error} untranslated"
-
-
 def suggested(result: ConfigFlowResult) -> dict[str, Any]:
     """The values a form shows prefilled (sections as nested dicts)."""
 
@@ -210,7 +155,7 @@ class FlowDriver:
     ) -> ConfigFlowResult:
         """Check what a flow step shows: no secret in it, every text translated."""
         self.leak_guard.expose_flow_result(result)
-        check_translations(section_name, result)
+        assert_translated(section_name, result)
         return result
 
     async def start(self, method: str) -> ConfigFlowResult:
