@@ -20,10 +20,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.tesla_token.const import DEFAULT_OPTIONS, DOMAIN
 from custom_components.tesla_token.sso.client import DEFAULT_TIMEOUT as REQUEST_TIMEOUT
 from emulator import Emulator, Fault, FaultKind, RefreshRotation
-from tests.helpers import entry_data, mint_token_set
-
-EMAIL: Final = "owner@example.com"
-STATUS: Final = "sensor.owner_example_com_status"
+from tests.helpers import EMAIL, entry_data, mint_token_set
 
 EN_JSON: Final = (
     Path(__file__).parents[2]
@@ -130,14 +127,6 @@ async def load(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfigEntry:
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     return entry
-
-
-def token_requests(emulator: Emulator) -> int:
-    """How many token requests the emulator answered."""
-    return sum(
-        record.method == "POST" and record.path.endswith("/oauth2/v3/token")
-        for record in emulator.state.requests
-    )
 
 
 def translations() -> dict[str, Any]:

@@ -31,8 +31,9 @@ from custom_components.tesla_token.const import (
 )
 from custom_components.tesla_token.coordinator import TeslaTokenCoordinator
 from emulator import Emulator, Fault, FaultKind, RefreshRotation
+from tests.helpers import STATUS, token_requests
 
-from .helpers import STATUS, load, owner_entry, spin_until, token_requests
+from .helpers import load, owner_entry, spin_until
 
 REFRESH_ACTIONS = 8
 TOKEN_ACTIONS = 4

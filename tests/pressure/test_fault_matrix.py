@@ -36,6 +36,7 @@ from custom_components.tesla_token.const import (
 from custom_components.tesla_token.refresh_schedule import BLOCKED_FLOOR_SECONDS
 from custom_components.tesla_token.repairs import refresh_failing_issue_id
 from emulator import Emulator, FaultKind
+from tests.helpers import token_requests
 from tests.leak_guard import LeakGuard
 
 from .browser import browser_sign_in
@@ -47,7 +48,6 @@ from .helpers import (
     load,
     owner_entry,
     run_through_fault,
-    token_requests,
     translations,
 )
 from .matrix import CELL_PROPERTY, OUTCOME_PROPERTY

@@ -25,8 +25,9 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.tesla_token.const import CONF_REFRESH_TOKEN
 from custom_components.tesla_token.coordinator import TeslaTokenCoordinator
 from emulator import Emulator, Fault, FaultKind, RefreshRotation
+from tests.helpers import STATUS
 
-from .helpers import STATUS, advance, load, owner_entry, spin_until
+from .helpers import advance, load, owner_entry, spin_until
 
 TESTS = Path(__file__).parents[1]
 # What switches a harness check off.

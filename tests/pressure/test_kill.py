@@ -23,10 +23,11 @@ from custom_components.tesla_token.const import (
     SERVICE_REFRESH,
 )
 from emulator import Emulator, RefreshRotation
+from tests.helpers import STATUS
 from tests.leak_guard import LeakGuard
 
 from .hass_process import Api, HassProcess, async_owner_token, async_poll, running
-from .helpers import STATUS, owner_entry
+from .helpers import owner_entry
 
 pytestmark = [pytest.mark.hass_process, pytest.mark.timeout(240)]
 

@@ -25,9 +25,10 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.tesla_token.const import CONF_REFRESH_TOKEN
 from emulator import Emulator, RefreshRotation
+from tests.helpers import STATUS, token_requests
 from tests.leak_guard import LeakGuard
 
-from .helpers import STATUS, advance, load, owner_entry, token_requests
+from .helpers import advance, load, owner_entry
 
 STORAGE_KEY = "core.config_entries"
 # Home Assistant writes config entries this long after a change (config_entries.SAVE_DELAY).
