@@ -39,19 +39,14 @@ from .refresh_errors import (
     TokenRefusedError,
     failure_reason,
 )
-from .refresh_schedule import (
-    forced_refresh_waits,
-    grace_period_ends_at,
-    is_refresh_due,
-    next_refresh_at,
-    plan_retry,
-)
+from .refresh_schedule import forced_refresh_waits, is_refresh_due, next_refresh_at
 from .repairs import (
     async_create_refresh_failing_issue,
     async_delete_issues,
     async_delete_refresh_failing_issue,
     async_update_clock_skew_issue,
 )
+from .retry_plan import grace_period_ends_at, plan_retry
 from .sso import (
     SSO_BASES,
     Region,

@@ -33,8 +33,8 @@ from custom_components.tesla_token.const import (
     EVENT_TOKEN_REFRESH_FAILED,
     SERVICE_REFRESH,
 )
-from custom_components.tesla_token.refresh_schedule import BLOCKED_FLOOR_SECONDS
 from custom_components.tesla_token.repairs import refresh_failing_issue_id
+from custom_components.tesla_token.retry_plan import BLOCKED_FLOOR_SECONDS
 from emulator import Emulator, FaultKind
 from tests.helpers import token_requests
 from tests.leak_guard import LeakGuard
