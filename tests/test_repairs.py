@@ -21,6 +21,7 @@ from custom_components.tesla_token.const import (
 )
 from custom_components.tesla_token.repairs import refresh_failing_issue_id
 from emulator import Account, Emulator, Fault, FaultKind
+from tests.frontend import literal_text
 from tests.helpers import EMAIL, advance, advance_in_steps, entry_data, mint_token_set
 
 HOUR = timedelta(hours=1)
@@ -68,7 +69,10 @@ async def test_the_issue_waits_for_the_grace_period(
     assert issue is not None
     assert issue.severity is ir.IssueSeverity.WARNING
     assert not issue.is_fixable
-    assert issue.translation_placeholders == {
+    shown = dict(issue.translation_placeholders or {})
+    # The description is markdown: it gets the email escaped, the (plain) title as it is.
+    assert literal_text(shown.pop("account_text")) == EMAIL
+    assert shown == {
         "account": EMAIL,
         "since": "2026-03-02 06:00",  # the first failure, in the local time zone
     }
@@ -131,3 +135,5 @@ async def test_an_email_from_tesla_is_shown_as_text(
     assert issue is not None
     assert issue.translation_placeholders is not None
     assert issue.translation_placeholders["account"] == shown
+    # The description renders markdown: there the address is escaped and shows literally.
+    assert literal_text(issue.translation_placeholders["account_text"]) == shown

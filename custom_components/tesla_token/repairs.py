@@ -21,7 +21,7 @@ from .const import (
     ISSUE_CLOCK_SKEW,
     ISSUE_REFRESH_FAILING,
 )
-from .shown_text import plain_text
+from .shown_text import markdown_text, plain_text
 
 
 def refresh_failing_issue_id(entry_id: str) -> str:
@@ -34,12 +34,9 @@ def clock_skew_issue_id(entry_id: str) -> str:
     return f"{ISSUE_CLOCK_SKEW}_{entry_id}"
 
 
-def _account(entry: ConfigEntry) -> str:
-    """Return the account's email address (from Tesla) for plain texts, cleaned and capped.
-
-    An issue's title and description share their placeholders; only the title is plain text.
-    """
-    return plain_text(str(entry.data.get(CONF_EMAIL) or entry.title))
+def _email(entry: ConfigEntry) -> str:
+    """Return the account's email address (it came from Tesla: shown only cleaned)."""
+    return str(entry.data.get(CONF_EMAIL) or entry.title)
 
 
 @callback
@@ -54,8 +51,10 @@ def async_create_refresh_failing_issue(
         is_fixable=False,
         severity=ir.IssueSeverity.WARNING,
         translation_key=ISSUE_REFRESH_FAILING,
+        # The title is plain text, the description markdown: each gets the email its own way.
         translation_placeholders={
-            "account": _account(entry),
+            "account": plain_text(_email(entry)),
+            "account_text": markdown_text(_email(entry)),
             "since": dt_util.as_local(since).strftime("%Y-%m-%d %H:%M"),
         },
     )
@@ -91,8 +90,9 @@ def async_update_clock_skew_issue(
         severity=ir.IssueSeverity.WARNING,
         # Home Assistant's clock is ahead of Tesla's when Tesla's is behind.
         translation_key=ISSUE_CLOCK_AHEAD if offset < 0 else ISSUE_CLOCK_BEHIND,
+        # The account shows only in the description, which is markdown.
         translation_placeholders={
-            "account": _account(entry),
+            "account": markdown_text(_email(entry)),
             "hours": str(hours),
             "minutes": str(minutes),
         },
