@@ -35,6 +35,25 @@ def token_file(entry: MockConfigEntry) -> str:
     return f"{DOMAIN}.{entry.entry_id}"
 
 
+def write_token_file(
+    hass_storage: dict[str, Any], entry: MockConfigEntry, data: Any
+) -> None:
+    """Leave a token file for the entry in `.storage/`, as an earlier run would have."""
+    hass_storage[token_file(entry)] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": token_file(entry),
+        "data": data,
+    }
+
+
+async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Add the entry and set it up, as Home Assistant does at start."""
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
 def stored_token(hass_storage: dict[str, Any], key: str) -> str | None:
     """The refresh token a `.storage/` file holds (config entries: the only entry's)."""
     document = hass_storage.get(key)
@@ -99,18 +118,11 @@ async def test_set_up_takes_the_newer_token_from_the_token_file(
     emulator.state.scenario.refresh_rotation = RefreshRotation.SINGLE_USE
     frozen_time.tick(timedelta(hours=6))
     rotated = await rotate(emulator, token_set)
-    hass_storage[token_file(mock_config_entry)] = {
-        "version": 1,
-        "minor_version": 1,
-        "key": token_file(mock_config_entry),
-        "data": entry_data(emulator, rotated),
-    }
+    write_token_file(hass_storage, mock_config_entry, entry_data(emulator, rotated))
     emulator.state.clear_requests()
     caplog.set_level(logging.INFO)
 
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up(hass, mock_config_entry)
 
     assert mock_config_entry.data == entry_data(emulator, rotated)
     assert "continuing with the one written at once" in caplog.text
@@ -129,17 +141,10 @@ async def test_an_older_token_file_does_not_override_a_newer_entry(
     """Tokens a sign-in wrote into the entry after the file stay, whatever the file says."""
     older = {**entry_data(emulator, token_set), CONF_REFRESH_TOKEN: "older-token"}
     older[CONF_ISSUED_AT] = token_set.issued_at - 3600
-    hass_storage[token_file(mock_config_entry)] = {
-        "version": 1,
-        "minor_version": 1,
-        "key": token_file(mock_config_entry),
-        "data": older,
-    }
+    write_token_file(hass_storage, mock_config_entry, older)
     data = dict(mock_config_entry.data)
 
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up(hass, mock_config_entry)
 
     assert mock_config_entry.state is ConfigEntryState.LOADED
     assert mock_config_entry.data == data
@@ -162,17 +167,10 @@ async def test_a_token_file_that_makes_no_sense_is_ignored(
     content: Any,
 ) -> None:
     """The entry's own tokens are used."""
-    hass_storage[token_file(mock_config_entry)] = {
-        "version": 1,
-        "minor_version": 1,
-        "key": token_file(mock_config_entry),
-        "data": content,
-    }
+    write_token_file(hass_storage, mock_config_entry, content)
     data = dict(mock_config_entry.data)
 
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up(hass, mock_config_entry)
 
     assert mock_config_entry.state is ConfigEntryState.LOADED
     assert mock_config_entry.data == data
@@ -186,9 +184,7 @@ async def test_an_entry_of_the_previous_release_loads_unchanged(
 ) -> None:
     """No token file yet: the entry is used as stored; the first refresh writes the file."""
     data = dict(mock_config_entry.data)
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    await set_up(hass, mock_config_entry)
 
     assert mock_config_entry.state is ConfigEntryState.LOADED
     assert mock_config_entry.data == data
