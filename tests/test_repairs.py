@@ -78,33 +78,21 @@ async def test_the_issue_waits_for_the_grace_period(
     }
 
 
-async def test_unload_removes_the_issue(
+@pytest.mark.parametrize("leave", ["async_unload", "async_remove"])
+async def test_an_entry_unloaded_or_removed_leaves_no_issue(
     hass: HomeAssistant,
     emulator: Emulator,
     frozen_time: FrozenDateTimeFactory,
     init_integration: MockConfigEntry,
+    leave: str,
 ) -> None:
-    """An unloaded entry does not keep a "refresh failing" issue."""
+    """An entry that is unloaded or removed keeps no "refresh failing" issue behind."""
     await fail_for(hass, emulator, frozen_time, 61 * MINUTE)
     assert failing_issue(hass, init_integration)
 
-    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    assert await getattr(hass.config_entries, leave)(init_integration.entry_id)
 
     assert failing_issue(hass, init_integration) is None
-
-
-async def test_removing_the_entry_removes_the_issue(
-    hass: HomeAssistant,
-    emulator: Emulator,
-    frozen_time: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-) -> None:
-    """Removing the entry leaves no issue of it behind."""
-    await fail_for(hass, emulator, frozen_time, 61 * MINUTE)
-    assert failing_issue(hass, init_integration)
-
-    assert await hass.config_entries.async_remove(init_integration.entry_id)
-
     assert not [key for key in ir.async_get(hass).issues if key[0] == DOMAIN]
 
 
