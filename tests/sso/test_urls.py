@@ -5,9 +5,12 @@ from __future__ import annotations
 import pytest
 
 from custom_components.tesla_token.sso import (
+    OWNER_API_BASES,
     SSO_BASES,
     LoginFailure,
     Region,
+    server_origin,
+    validate_api_base,
     validate_sso_base,
 )
 from custom_components.tesla_token.sso.urls import (
@@ -68,6 +71,49 @@ def test_unusable_sso_bases_are_refused(url: str) -> None:
 def test_known_bases_are_valid() -> None:
     for region in Region:
         assert validate_sso_base(SSO_BASES[region]) == SSO_BASES[region]
+        assert validate_api_base(OWNER_API_BASES[region]) == OWNER_API_BASES[region]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (" https://Owner-API.example.com/ ", "https://owner-api.example.com"),
+        ("https://api.example.net:443", "https://api.example.net"),
+        ("https://api.example.net:8443/", "https://api.example.net:8443"),
+        ("http://127.0.0.1:8765", "http://127.0.0.1:8765"),
+        ("http://[::1]:8765/", "http://[::1]:8765"),
+    ],
+)
+def test_api_servers_are_origins(url: str, expected: str) -> None:
+    assert validate_api_base(url) == expected
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "",
+        "owner-api.teslamotors.com",
+        "ftp://owner-api.teslamotors.com",
+        "http://owner-api.teslamotors.com",
+        "https://user:secret@owner-api.teslamotors.com",
+        "https://owner-api.teslamotors.com/api/1",
+        "https://owner-api.teslamotors.com//",
+        "https://owner-api.teslamotors.com?x=1",
+        "https://owner-api.teslamotors.com/#frag",
+        "https://owner-api.teslamotors.com:abc",
+    ],
+)
+def test_unusable_api_servers_are_refused(url: str) -> None:
+    with raises_sso(LoginFailure.INVALID_SERVER_URL) as err:
+        validate_api_base(url)
+    assert "secret" not in str(err.value)
+
+
+def test_the_origin_of_a_server_drops_its_path() -> None:
+    assert server_origin("http://127.0.0.1:8765/oauth2/v3") == "http://127.0.0.1:8765"
+    assert server_origin("https://AUTH.tesla.com:443/oauth2/v3/") == (
+        "https://auth.tesla.com"
+    )
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .browser import BrowserSignIn
 from .client import TeslaSso
-from .const import REDIRECT_URI, SSO_BASES, Region
+from .const import OWNER_API_BASES, REDIRECT_URI, SSO_BASES, Region
 from .errors import (
     LoginFailure,
     TemporaryFailure,
@@ -23,9 +23,10 @@ from .errors import (
 from .password import PasswordSignIn
 from .steps import Authorized, CaptchaRequired, LoginStep, MfaFactor, MfaRequired
 from .tokens import TokenKind, TokenSet, token_issued_at, token_kind
-from .urls import validate_sso_base
+from .urls import server_origin, validate_api_base, validate_sso_base
 
 __all__ = [
+    "OWNER_API_BASES",
     "REDIRECT_URI",
     "SSO_BASES",
     "Authorized",
@@ -45,7 +46,9 @@ __all__ = [
     "TeslaSsoTokenRefusedError",
     "TokenKind",
     "TokenSet",
+    "server_origin",
     "token_issued_at",
     "token_kind",
+    "validate_api_base",
     "validate_sso_base",
 ]

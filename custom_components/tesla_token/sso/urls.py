@@ -1,4 +1,4 @@
-"""URL rules: which SSO servers, issuers and redirects the client accepts."""
+"""URL rules: which SSO and API servers, issuers and redirects the client accepts."""
 
 from __future__ import annotations
 
@@ -25,13 +25,13 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
-def _split(url: str) -> SplitResult:
+def _split(url: str, name: str = "SSO server URL") -> SplitResult:
     """Split an absolute http(s) URL that has a host (else INVALID_SERVER_URL)."""
     url = url.strip()
     if not url or any(char.isspace() for char in url):
         raise TeslaSsoLoginError(
             LoginFailure.INVALID_SERVER_URL,
-            "The SSO server URL is empty or contains spaces",
+            f"The {name} is empty or contains spaces",
         )
     try:
         parts = urlsplit(url)
@@ -39,12 +39,12 @@ def _split(url: str) -> SplitResult:
     except ValueError as err:  # also a malformed [IPv6] host
         raise TeslaSsoLoginError(
             LoginFailure.INVALID_SERVER_URL,
-            "The SSO server URL has an invalid host or port",
+            f"The {name} has an invalid host or port",
         ) from err
     if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
         raise TeslaSsoLoginError(
             LoginFailure.INVALID_SERVER_URL,
-            "The SSO server URL must be an https:// URL with a host name",
+            f"The {name} must be an https:// URL with a host name",
         )
     return parts
 
@@ -57,24 +57,21 @@ def origin_of(url: str) -> Origin:
     return scheme, host, parts.port or _DEFAULT_PORTS[scheme]
 
 
-def validate_sso_base(url: str) -> str:
-    """Check an SSO base URL and return it normalised (lower-case host, no trailing slash).
+def _checked_server(url: str, name: str) -> tuple[str, str]:
+    """Check a server URL; return its normalised origin (``scheme://host[:port]``) and path.
 
     Only https is accepted, except plain http for loopback hosts (a local test server).
-
-    Raises:
-        TeslaSsoLoginError: INVALID_SERVER_URL, the URL cannot be used as an SSO base.
     """
-    parts = _split(url)
+    parts = _split(url, name)
     if parts.username is not None or parts.password is not None:
         raise TeslaSsoLoginError(
             LoginFailure.INVALID_SERVER_URL,
-            "The SSO server URL must not contain a user name or password",
+            f"The {name} must not contain a user name or password",
         )
     if parts.query or parts.fragment:
         raise TeslaSsoLoginError(
             LoginFailure.INVALID_SERVER_URL,
-            "The SSO server URL must not contain a query or fragment",
+            f"The {name} must not contain a query or fragment",
         )
     scheme, host, port = origin_of(url)
     if scheme == "http" and not is_loopback_host(host):
@@ -85,7 +82,45 @@ def validate_sso_base(url: str) -> str:
     netloc = f"[{host}]" if ":" in host else host
     if port != _DEFAULT_PORTS[scheme]:
         netloc = f"{netloc}:{port}"
-    return f"{scheme}://{netloc}{parts.path.rstrip('/')}"
+    return f"{scheme}://{netloc}", parts.path
+
+
+def validate_sso_base(url: str) -> str:
+    """Check an SSO base URL and return it normalised (lower-case host, no trailing slash).
+
+    Only https is accepted, except plain http for loopback hosts (a local test server).
+
+    Raises:
+        TeslaSsoLoginError: INVALID_SERVER_URL, the URL cannot be used as an SSO base.
+    """
+    origin, path = _checked_server(url, "SSO server URL")
+    return f"{origin}{path.rstrip('/')}"
+
+
+def validate_api_base(url: str) -> str:
+    """Check an Owner API server URL and return its origin (``scheme://host[:port]``).
+
+    The API's paths start at the server's root: a path other than "/" is refused. Only https
+    is accepted, except plain http for loopback hosts (a local test server).
+
+    Raises:
+        TeslaSsoLoginError: INVALID_SERVER_URL, the URL cannot be used as an API server.
+    """
+    origin, path = _checked_server(url, "API server URL")
+    if path not in {"", "/"}:
+        raise TeslaSsoLoginError(
+            LoginFailure.INVALID_SERVER_URL, "The API server URL must not have a path"
+        )
+    return origin
+
+
+def server_origin(url: str) -> str:
+    """The normalised origin (``scheme://host[:port]``) of a server URL, without its path.
+
+    Raises:
+        TeslaSsoLoginError: INVALID_SERVER_URL, the URL cannot be used as a server.
+    """
+    return _checked_server(url, "SSO server URL")[0]
 
 
 def is_trusted_origin(url: str, chosen_base: str) -> bool:
