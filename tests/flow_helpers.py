@@ -1,4 +1,5 @@
-"""Driving the config flow in tests as a person does: accounts, forms, a scripted browser.
+"""Driving the config flow in tests as a person does: accounts, forms, a scripted browser,
+and the flow API the frontend uses.
 
 Every result the driver (`FlowDriver`) gets is shown to the leak guard and checked for
 translations; `start` and `submit` alone check nothing (the fuzz tests check the results they
@@ -10,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from http import HTTPStatus
 from pathlib import Path
 import re
 from typing import Any
 
 import aiohttp
+from aiohttp.test_utils import TestClient
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     SOURCE_RECONFIGURE,
@@ -217,3 +220,44 @@ class FlowDriver:
         assert result["type"] is FlowResultType.CREATE_ENTRY
         await self.hass.async_block_till_done()
         return result["result"]
+
+
+# --- Over the REST API, as the frontend drives it ------------------------------------------
+
+FLOWS = "/api/config/config_entries/flow"
+
+
+@dataclass
+class RestFlow:
+    """The config flow over Home Assistant's REST API, as the frontend drives it.
+
+    Every answer is shown to the leak guard, as the driver's results are.
+    """
+
+    client: TestClient
+    leak_guard: LeakGuard
+
+    async def post(self, path: str, payload: dict[str, Any]) -> Any:
+        """POST to the flow API; the answer's JSON."""
+        response = await self.client.post(path, json=payload)
+        assert response.status == HTTPStatus.OK, await response.text()
+        answer = await response.json()
+        self.leak_guard.expose_flow_result(answer)
+        return answer
+
+    async def submit(self, form: dict[str, Any], payload: dict[str, Any]) -> Any:
+        """Submit a form as the frontend does."""
+        return await self.post(f"{FLOWS}/{form['flow_id']}", payload)
+
+    async def open(self, method: str) -> Any:
+        """A new flow's form for one sign-in method."""
+        menu = await self.post(FLOWS, {"handler": DOMAIN})
+        assert menu["type"] == "menu"
+        assert menu["menu_options"] == ["password", "browser", "token"]
+        return await self.submit(menu, {"next_step_id": method})
+
+
+def section_default(form: dict[str, Any]) -> Any:
+    """The default the serialised form gives its Advanced section (None: no default)."""
+    fields = {field["name"]: field for field in form["data_schema"]}
+    return fields["advanced"].get("default")

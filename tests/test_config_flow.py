@@ -10,16 +10,13 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
-from http import HTTPStatus
 import secrets as random
 from typing import Any
 from unittest.mock import patch
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
-from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState, ConfigFlowResult
 from homeassistant.const import CONF_ACCESS_TOKEN
@@ -52,13 +49,16 @@ from emulator import (
 from .flow_helpers import (
     CAPTCHA_ACCOUNT,
     CHINA_ACCOUNT,
+    FLOWS,
     MFA_ACCOUNT,
     OWNER,
     PASSWORD,
     FlowDriver,
+    RestFlow,
     account_sub,
     browser_sign_in,
     credentials,
+    section_default,
     server,
     sso_requests,
     suggested,
@@ -71,39 +71,6 @@ from .leak_guard import LeakGuard
 def flow(hass: HomeAssistant, leak_guard: LeakGuard) -> FlowDriver:
     """Drives the config flow; every result it gets is checked for leaks and translations."""
     return FlowDriver(hass, leak_guard)
-
-
-FLOWS = "/api/config/config_entries/flow"
-
-
-@dataclass
-class RestFlow:
-    """The config flow over Home Assistant's REST API, as the frontend drives it.
-
-    Every answer is shown to the leak guard, as the driver's results are.
-    """
-
-    client: TestClient
-    leak_guard: LeakGuard
-
-    async def post(self, path: str, payload: dict[str, Any]) -> Any:
-        """POST to the flow API; the answer's JSON."""
-        response = await self.client.post(path, json=payload)
-        assert response.status == HTTPStatus.OK, await response.text()
-        answer = await response.json()
-        self.leak_guard.expose_flow_result(answer)
-        return answer
-
-    async def submit(self, form: dict[str, Any], payload: dict[str, Any]) -> Any:
-        """Submit a form as the frontend does."""
-        return await self.post(f"{FLOWS}/{form['flow_id']}", payload)
-
-    async def open(self, method: str) -> Any:
-        """A new flow's form for one sign-in method."""
-        menu = await self.post(FLOWS, {"handler": DOMAIN})
-        assert menu["type"] == "menu"
-        assert menu["menu_options"] == ["password", "browser", "token"]
-        return await self.submit(menu, {"next_step_id": method})
 
 
 @pytest.fixture
@@ -144,12 +111,13 @@ async def test_plain_sign_in_creates_the_entry(
     assert entry.unique_id == account_sub(emulator, OWNER)
     assert entry.options == DEFAULT_OPTIONS
     assert set(entry.data) == {
-        "email", "region", "auth_url", "issuer", "access_token", "refresh_token",
-        "expires_at", "issued_at", "refresh_token_issued_at",
+        "email", "region", "auth_url", "api_url", "issuer", "access_token",
+        "refresh_token", "expires_at", "issued_at", "refresh_token_issued_at",
     }  # fmt: skip
     assert entry.data["email"] == OWNER
     assert entry.data["region"] == "global"
     assert entry.data["auth_url"] == emulator.global_sso
+    assert entry.data["api_url"] is None  # none typed: the sign-in server's origin
     assert entry.data["issuer"] == emulator.global_sso
     assert entry.data[CONF_ACCESS_TOKEN].startswith("eyJ")
     assert entry.data[CONF_REFRESH_TOKEN].startswith("eyJ")
@@ -930,7 +898,7 @@ async def test_reauth_with_password_updates_the_entry(
     assert suggested(result) == {
         "email": OWNER,
         "region": "global",
-        "advanced": {"auth_url": emulator.global_sso},
+        "advanced": {"auth_url": emulator.global_sso, "api_url": None},
     }
     result = await flow.submit(result, credentials(emulator))
     assert result["type"] is FlowResultType.ABORT
@@ -956,7 +924,10 @@ async def test_reauth_with_another_account_is_refused(
     other = emulator.state.mint_refresh_token(CAPTCHA_ACCOUNT)
 
     result = await start_reauth(flow, entry, "token")
-    assert suggested(result)["advanced"] == {"auth_url": emulator.global_sso}
+    assert suggested(result)["advanced"] == {
+        "auth_url": emulator.global_sso,
+        "api_url": None,
+    }
     result = await flow.submit(result, {"refresh_token": other, **server(emulator)})
 
     assert result["type"] is FlowResultType.ABORT
@@ -1065,7 +1036,7 @@ async def test_keep_the_server_and_the_stored_token(
     result = await start_reconfigure(flow, entry)
     assert suggested(result) == {
         "region": "global",
-        "advanced": {"auth_url": emulator.global_sso},
+        "advanced": {"auth_url": emulator.global_sso, "api_url": None},
     }
 
     result = await flow.submit(result, server(emulator))
@@ -1493,12 +1464,6 @@ async def test_an_email_from_tesla_is_shown_literally(
 # --- Over the REST API, as the frontend drives it ------------------------------------------
 
 
-def _section_default(form: dict[str, Any]) -> Any:
-    """The default the serialised form gives its Advanced section (None: no default)."""
-    fields = {field["name"]: field for field in form["data_schema"]}
-    return fields["advanced"].get("default")
-
-
 async def test_password_sign_in_over_the_rest_api(
     rest: RestFlow, emulator: Emulator
 ) -> None:
@@ -1511,7 +1476,10 @@ async def test_password_sign_in_over_the_rest_api(
     assert fields["region"]["selector"]["select"]["translation_key"] == "region"
     assert fields["advanced"]["type"] == "expandable"
     assert fields["advanced"]["expanded"] is False
-    assert [field["name"] for field in fields["advanced"]["schema"]] == ["auth_url"]
+    assert [field["name"] for field in fields["advanced"]["schema"]] == [
+        "auth_url",
+        "api_url",
+    ]
 
     done = await rest.submit(form, credentials(emulator))
     assert done["type"] == "create_entry"
@@ -1530,7 +1498,7 @@ async def test_a_password_form_shown_again_keeps_the_chosen_server(
     form = await rest.open("password")
     form = await rest.submit(form, credentials(emulator, password="not-the-password"))
     assert form["errors"] == {"base": "invalid_auth"}
-    assert _section_default(form) == {"auth_url": emulator.global_sso}
+    assert section_default(form) == {"auth_url": emulator.global_sso}
 
     retry = initial_data(form["data_schema"])
     assert retry["advanced"] == {"auth_url": emulator.global_sso}
@@ -1556,7 +1524,7 @@ async def test_the_browser_path_with_a_custom_server_finishes(
     assert form["errors"] == {"base": "auth_link_changed"}
     link = form["description_placeholders"]["authorize_url"]
     assert link.startswith(f"{emulator.global_sso}/authorize?")
-    assert _section_default(form) == {"auth_url": emulator.global_sso}
+    assert section_default(form) == {"auth_url": emulator.global_sso}
 
     callback = await browser_sign_in(link)
     pasted = initial_data(form["data_schema"]) | {"callback_url": callback}
@@ -1573,7 +1541,7 @@ async def test_reconfigure_shows_the_entry_server_to_the_frontend(
     entry = await flow.add_entry(emulator)
     form = await rest.post(FLOWS, {"handler": DOMAIN, "entry_id": entry.entry_id})
     assert form["step_id"] == "reconfigure"
-    assert _section_default(form) == {"auth_url": emulator.global_sso}
+    assert section_default(form) == {"auth_url": emulator.global_sso}
 
     done = await rest.submit(form, submitted(initial_data(form["data_schema"])))
 

@@ -15,6 +15,7 @@ from custom_components.tesla_token.flow_input import (
     parse_mfa_code,
 )
 from custom_components.tesla_token.sso import (
+    OWNER_API_BASES,
     SSO_BASES,
     LoginFailure,
     Region,
@@ -77,7 +78,7 @@ def test_server_choice_of_a_form() -> None:
     assert choice.base == "https://sso.example.com"
     assert choice.suggested_values() == {
         "region": "china",
-        "advanced": {"auth_url": "https://sso.example.com"},
+        "advanced": {"auth_url": "https://sso.example.com", "api_url": None},
     }
     assert (
         ServerChoice.from_input({"region": "global"}).base == SSO_BASES[Region.GLOBAL]
@@ -92,3 +93,100 @@ def test_server_choice_of_a_form() -> None:
 def test_server_choice_of_an_entry() -> None:
     entry = {"region": "global", "auth_url": None}
     assert ServerChoice.from_entry(entry) == ServerChoice(Region.GLOBAL)
+    entry = {
+        "region": "global",
+        "auth_url": "http://127.0.0.1:8765/oauth2/v3",
+        "api_url": "http://127.0.0.1:9000",
+    }
+    assert ServerChoice.from_entry(entry) == ServerChoice(
+        Region.GLOBAL, "http://127.0.0.1:8765/oauth2/v3", "http://127.0.0.1:9000"
+    )
+
+
+def test_an_api_server_typed_with_a_custom_sign_in_server() -> None:
+    typed = {
+        "region": "global",
+        "advanced": {
+            "auth_url": "http://127.0.0.1:8765/oauth2/v3",
+            "api_url": " https://API.example.com/ ",
+        },
+    }
+    choice = ServerChoice.from_input(typed)
+    assert choice.api_url == "https://api.example.com"
+    assert choice.base == "http://127.0.0.1:8765/oauth2/v3"
+    assert choice.suggested_values()["advanced"] == {
+        "auth_url": "http://127.0.0.1:8765/oauth2/v3",
+        "api_url": "https://api.example.com",
+    }
+    # Left empty (or blank): the default.
+    typed["advanced"]["api_url"] = "  "
+    assert ServerChoice.from_input(typed).api_url is None
+
+
+@pytest.mark.parametrize(
+    "api_url",
+    [
+        "owner-api.example.com",
+        "ftp://owner-api.example.com",
+        "http://owner-api.example.com",
+        "https://owner-api.example.com/api/1",
+        "https://user:pw@owner-api.example.com",
+        "https://owner-api.example.com?region=cn",
+        "https://owner-api.example.com#x",
+    ],
+)
+def test_an_unusable_api_server_is_refused_on_the_section(api_url: str) -> None:
+    typed = {
+        "region": "global",
+        "advanced": {"auth_url": "https://sso.example.com", "api_url": api_url},
+    }
+    with pytest.raises(InvalidInputError) as refused:
+        ServerChoice.from_input(typed)
+    assert refused.value.error == StepError("invalid_api_url", "advanced")
+
+
+def test_an_api_server_needs_a_custom_sign_in_server() -> None:
+    typed = {"region": "china", "advanced": {"api_url": "https://api.example.com"}}
+    with pytest.raises(InvalidInputError) as refused:
+        ServerChoice.from_input(typed)
+    assert refused.value.error == StepError("api_url_without_auth_url", "advanced")
+    # An unusable sign-in server URL is named first.
+    typed["advanced"]["auth_url"] = "ftp://sso.example.com"
+    with pytest.raises(TeslaSsoLoginError):
+        ServerChoice.from_input(typed)
+
+
+@pytest.mark.parametrize(
+    ("choice", "api_base"),
+    [
+        (ServerChoice(Region.GLOBAL), "https://owner-api.teslamotors.com"),
+        (ServerChoice(Region.CHINA), "https://owner-api.vn.cloud.tesla.cn"),
+        # The custom sign-in server's origin serves the API (as the emulator does).
+        (
+            ServerChoice(Region.CHINA, "http://127.0.0.1:8765/oauth2/v3"),
+            "http://127.0.0.1:8765",
+        ),
+        (
+            ServerChoice(Region.GLOBAL, "https://sso.example.com/oauth2/v3"),
+            "https://sso.example.com",
+        ),
+        (
+            ServerChoice(
+                Region.GLOBAL,
+                "https://sso.example.com/oauth2/v3",
+                "https://api.example",
+            ),
+            "https://api.example",
+        ),
+    ],
+    ids=["global", "china", "emulator", "custom-sso", "typed-api"],
+)
+def test_where_the_api_check_goes(choice: ServerChoice, api_base: str) -> None:
+    assert choice.api_base == api_base
+
+
+def test_tesla_api_servers_by_region() -> None:
+    assert OWNER_API_BASES == {
+        Region.GLOBAL: "https://owner-api.teslamotors.com",
+        Region.CHINA: "https://owner-api.vn.cloud.tesla.cn",
+    }

@@ -20,20 +20,28 @@ def test_every_server_form_offers_region_and_server() -> None:
     for step_id, build in SERVER_FORMS.items():
         fields = _fields(build("china"))
         assert fields["region"].default() == "china", step_id  # type: ignore[attr-defined]
-        assert isinstance(build("china").schema[fields["advanced"]], section), step_id
+        advanced = build("china").schema[fields["advanced"]]
+        assert isinstance(advanced, section), step_id
+        # The sign-in server, then the API server: both URLs, both optional.
+        assert [str(marker) for marker in advanced.schema.schema] == [
+            "auth_url",
+            "api_url",
+        ], step_id
+        for selector in advanced.schema.schema.values():
+            assert selector.config["type"] == "url", step_id
 
 
 def test_sections_default_to_the_shown_values() -> None:
+    shown = {"auth_url": "https://sso.example.com", "api_url": "https://api.example"}
     schema = with_section_defaults(
-        SERVER_FORMS["token"]("global"),
-        {"region": "global", "advanced": {"auth_url": "https://sso.example.com"}},
+        SERVER_FORMS["token"]("global"), {"region": "global", "advanced": shown}
     )
     advanced = _fields(schema)["advanced"]
-    assert advanced.default() == {"auth_url": "https://sso.example.com"}  # type: ignore[attr-defined]
-    # Tesla's own server (no custom URL) leaves the section's field empty.
+    assert advanced.default() == shown  # type: ignore[attr-defined]
+    # Tesla's own server (no custom URL) leaves the section's fields empty.
     schema = with_section_defaults(
         SERVER_FORMS["token"]("global"),
-        {"region": "global", "advanced": {"auth_url": None}},
+        {"region": "global", "advanced": {"auth_url": None, "api_url": None}},
     )
     assert _fields(schema)["advanced"].default() == {}  # type: ignore[attr-defined]
 

@@ -293,15 +293,18 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
 
         Raises:
             TeslaSsoError: see the SSO client.
-            InvalidInputError: the server changed, or the pasted text is too long.
+            InvalidInputError: the sign-in server changed, an API server URL is refused, or
+                the pasted text is too long.
         """
         server = ServerChoice.from_input(user_input)
-        if server != self._server or self._browser is None:
-            self._server = server
+        # Another API server alone leaves the link (and the sign-in begun with it) valid.
+        browser = self._browser if server.same_sign_in(self._server) else None
+        self._server = server
+        if browser is None:
             self._browser = None
             raise InvalidInputError(AUTH_LINK_CHANGED)
         check_length(user_input, CONF_CALLBACK_URL)
-        return await self._browser.fetch_tokens(user_input.get(CONF_CALLBACK_URL, ""))
+        return await browser.fetch_tokens(user_input.get(CONF_CALLBACK_URL, ""))
 
     # --- Existing refresh token -----------------------------------------------------------
 

@@ -11,6 +11,9 @@ LOGGER: Final = logging.getLogger(__package__)
 # Config entry data (besides homeassistant.const's CONF_EMAIL, CONF_REGION and
 # CONF_ACCESS_TOKEN). The password is never stored, nor the id_token.
 CONF_AUTH_URL: Final = "auth_url"  # a custom SSO base (emulator, proxy) or None
+# The Owner API server typed with a custom SSO base; None or absent: the default (the custom
+# base's origin, else Tesla's for the region).
+CONF_API_URL: Final = "api_url"
 CONF_ISSUER: Final = "issuer"  # the SSO base that issued the tokens: refreshes go there
 CONF_REFRESH_TOKEN: Final = "refresh_token"
 CONF_EXPIRES_AT: Final = "expires_at"  # epoch seconds

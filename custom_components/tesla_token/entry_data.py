@@ -7,6 +7,7 @@ from typing import Any
 from homeassistant.const import CONF_ACCESS_TOKEN, CONF_EMAIL, CONF_REGION
 
 from .const import (
+    CONF_API_URL,
     CONF_AUTH_URL,
     CONF_EXPIRES_AT,
     CONF_ISSUED_AT,
@@ -39,5 +40,6 @@ def build_entry_data(
         CONF_EMAIL: email,
         CONF_REGION: server.region.value,
         CONF_AUTH_URL: server.auth_url,
+        CONF_API_URL: server.api_url,  # only a typed one: None follows the default
         **token_data(tokens),
     }

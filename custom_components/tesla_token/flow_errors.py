@@ -51,6 +51,11 @@ INVALID_MFA_CODE: Final = StepError("invalid_mfa_code", CONF_CODE)
 LEGACY_TOKEN: Final = StepError("legacy_token", CONF_REFRESH_TOKEN)
 # The browser step's server changed: the link was rebuilt and the pasted address is void.
 AUTH_LINK_CHANGED: Final = StepError("auth_link_changed")
+INVALID_API_URL: Final = StepError("invalid_api_url", SECTION_ADVANCED)
+# With Tesla's own sign-in server the API is Tesla's too: another one is a mistake.
+API_URL_WITHOUT_AUTH_URL: Final = StepError(
+    "api_url_without_auth_url", SECTION_ADVANCED
+)
 
 INVALID_REFRESH_TOKEN: Final = StepError("invalid_refresh_token", CONF_REFRESH_TOKEN)
 CANNOT_CONNECT: Final = StepError("cannot_connect")

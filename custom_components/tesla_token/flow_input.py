@@ -10,10 +10,24 @@ from typing import Any, Final
 
 from homeassistant.const import CONF_CODE, CONF_REGION
 
-from .const import CONF_AUTH_URL, CONF_REFRESH_TOKEN
-from .flow_errors import INVALID_MFA_CODE, InvalidInputError, StepError
+from .const import CONF_API_URL, CONF_AUTH_URL, CONF_REFRESH_TOKEN
+from .flow_errors import (
+    API_URL_WITHOUT_AUTH_URL,
+    INVALID_API_URL,
+    INVALID_MFA_CODE,
+    InvalidInputError,
+    StepError,
+)
 from .flow_schemas import CONF_CALLBACK_URL, CONF_CAPTCHA, SECTION_ADVANCED
-from .sso import SSO_BASES, Region, validate_sso_base
+from .sso import (
+    OWNER_API_BASES,
+    SSO_BASES,
+    Region,
+    TeslaSsoLoginError,
+    server_origin,
+    validate_api_base,
+    validate_sso_base,
+)
 
 _PASSCODE = re.compile(r"[0-9]{6}")  # ASCII digits only: Tesla takes no others
 _BACKUP_CODE = re.compile(r"[A-Za-z0-9]{9}")
@@ -42,43 +56,81 @@ def check_length(user_input: Mapping[str, Any], field: str) -> None:
         raise InvalidInputError(StepError(INPUT_TOO_LONG, field))
 
 
+def _typed_url(user_input: Mapping[str, Any], field: str) -> str:
+    """A URL typed into the Advanced section ("" when left empty)."""
+    return str(user_input.get(SECTION_ADVANCED, {}).get(field) or "").strip()
+
+
 @dataclass(frozen=True)
 class ServerChoice:
-    """The SSO server a sign-in talks to: the region's, or a custom base that replaces it."""
+    """The servers a sign-in talks to: the region's, or a custom SSO base that replaces it.
+
+    With a custom SSO base, `api_url` may name the Owner API server too (else the base's
+    origin serves the API, as the emulator does); with Tesla's sign-in the API is Tesla's.
+    """
 
     region: Region
     auth_url: str | None = None
+    api_url: str | None = None
 
     @property
     def base(self) -> str:
         """The SSO base URL requests go to."""
         return self.auth_url or SSO_BASES[self.region]
 
+    @property
+    def api_base(self) -> str:
+        """The Owner API origin that takes the access token (``scheme://host[:port]``)."""
+        if self.api_url:
+            return self.api_url
+        if self.auth_url:
+            return server_origin(self.auth_url)
+        return OWNER_API_BASES[self.region]
+
+    def same_sign_in(self, other: ServerChoice) -> bool:
+        """Tell whether a sign-in with `other` goes where this one goes (the API aside)."""
+        return (self.region, self.auth_url) == (other.region, other.auth_url)
+
     @classmethod
     def from_input(cls, user_input: Mapping[str, Any]) -> ServerChoice:
-        """Read the region and the optional custom server of a form.
+        """Read the region and the optional custom servers of a form.
 
         Raises:
-            TeslaSsoLoginError: INVALID_SERVER_URL, the custom server URL is not usable.
+            TeslaSsoLoginError: INVALID_SERVER_URL, the custom SSO server URL is not usable.
+            InvalidInputError: invalid_api_url, the API server URL is not usable;
+                api_url_without_auth_url, an API server URL without a custom SSO server.
         """
-        typed = str(
-            user_input.get(SECTION_ADVANCED, {}).get(CONF_AUTH_URL) or ""
-        ).strip()
+        typed_auth = _typed_url(user_input, CONF_AUTH_URL)
+        auth_url = validate_sso_base(typed_auth) if typed_auth else None
+        api_url: str | None = None
+        if typed_api := _typed_url(user_input, CONF_API_URL):
+            if auth_url is None:
+                raise InvalidInputError(API_URL_WITHOUT_AUTH_URL)
+            try:
+                api_url = validate_api_base(typed_api)
+            except TeslaSsoLoginError as err:
+                raise InvalidInputError(INVALID_API_URL) from err
         return cls(
-            region=Region(user_input[CONF_REGION]),
-            auth_url=validate_sso_base(typed) if typed else None,
+            region=Region(user_input[CONF_REGION]), auth_url=auth_url, api_url=api_url
         )
 
     @classmethod
     def from_entry(cls, data: Mapping[str, Any]) -> ServerChoice:
-        """The server an existing entry uses."""
-        return cls(region=Region(data[CONF_REGION]), auth_url=data.get(CONF_AUTH_URL))
+        """The servers an existing entry uses (entries stored before api_url: the default)."""
+        return cls(
+            region=Region(data[CONF_REGION]),
+            auth_url=data.get(CONF_AUTH_URL),
+            api_url=data.get(CONF_API_URL),
+        )
 
     def suggested_values(self) -> dict[str, Any]:
         """Form values that show this choice again."""
         return {
             CONF_REGION: self.region.value,
-            SECTION_ADVANCED: {CONF_AUTH_URL: self.auth_url},
+            SECTION_ADVANCED: {
+                CONF_AUTH_URL: self.auth_url,
+                CONF_API_URL: self.api_url,
+            },
         }
 
 

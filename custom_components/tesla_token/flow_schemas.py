@@ -24,7 +24,7 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from .const import CONF_AUTH_URL, CONF_REFRESH_TOKEN
+from .const import CONF_API_URL, CONF_AUTH_URL, CONF_REFRESH_TOKEN
 from .shown_text import plain_text
 from .sso import MfaFactor, Region
 
@@ -45,20 +45,17 @@ _REGION_SELECTOR = SelectSelector(
     )
 )
 _SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+_URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 
 
 def _server_fields(region: str) -> dict[vol.Marker, object]:
-    """The region choice and the collapsed section with a custom SSO server URL."""
+    """The region choice and the collapsed section with a custom SSO (and API) server URL."""
     return {
         vol.Required(CONF_REGION, default=region): _REGION_SELECTOR,
-        # Errors about auth_url are keyed to the section: the frontend shows none inside it.
+        # Errors about its URLs are keyed to the section: the frontend shows none inside it.
         vol.Optional(SECTION_ADVANCED, default={}): section(
             vol.Schema(
-                {
-                    vol.Optional(CONF_AUTH_URL): TextSelector(
-                        TextSelectorConfig(type=TextSelectorType.URL)
-                    )
-                }
+                {vol.Optional(CONF_AUTH_URL): _URL, vol.Optional(CONF_API_URL): _URL}
             ),
             {"collapsed": True},
         ),
