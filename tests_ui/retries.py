@@ -7,6 +7,7 @@ rules, which REST-level tests cannot see: these journeys retry in the real dialo
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from playwright.sync_api import expect
 
@@ -23,7 +24,7 @@ EVIL_LINKS = "ha-dialog a[href*='evil.example'], ha-dialog img[src*='evil.exampl
 
 
 class PasswordRetryJourney(Journey):
-    """A wrong password, then the right one: the retry still goes to the chosen server."""
+    """A wrong password, then the right one: the retry still goes to the chosen servers."""
 
     name = "a wrong password, then the right one, on the chosen server"
 
@@ -38,12 +39,16 @@ class PasswordRetryJourney(Journey):
         page.locator("input[name=email]").fill(RETRY_EMAIL)
         page.locator("input[name=password]").fill("not-the-password")
         self.open_advanced().fill(self.servers.emulator.global_sso)
+        # The emulator serves the API too: under another name it is an API server apart.
+        api_url = f"http://localhost:{urlsplit(self.servers.emulator.base_url).port}"
+        page.locator("input[name=api_url]").fill(api_url)
         self.submit()
 
         expect(page.get_by_text(self.texts.invalid_auth)).to_be_visible()
         expect(page.locator("input[name=email]")).to_have_value(RETRY_EMAIL)
-        # The form shown again still names the chosen server.
+        # The form shown again still names the chosen servers.
         expect(self.open_advanced()).to_have_value(self.servers.emulator.global_sso)
+        expect(page.locator("input[name=api_url]")).to_have_value(api_url)
         page.locator("input[name=password]").fill(PASSWORD)
         self.submit()
 
