@@ -332,3 +332,24 @@ async def test_reconfigure_shows_the_api_server_to_the_frontend(
     assert done["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
     assert entry.data["api_url"] == api_server(emulator)
+
+
+async def test_an_entry_stored_before_the_api_server_field(
+    hass: HomeAssistant, flow: FlowDriver, emulator: Emulator
+) -> None:
+    """An entry without the key (as entry version 1.2 stores it) shows an empty field and keeps
+    the default when saved unchanged.
+    """
+    entry = await add_entry(flow, emulator, "")
+    await hass.async_block_till_done()
+    old = {key: value for key, value in entry.data.items() if key != "api_url"}
+    hass.config_entries.async_update_entry(entry, data=old)
+
+    result = await flow.start_reconfigure(entry)
+    assert suggested(result)["advanced"] == {
+        "auth_url": emulator.global_sso,
+        "api_url": None,
+    }
+    result = await flow.submit(result, server(emulator))
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data["api_url"] is None
