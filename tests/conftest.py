@@ -6,16 +6,20 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
 import functools
 import logging
+from pathlib import Path
 from typing import Any
 
+import certifi
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant import block_async_io
 from homeassistant.core import HomeAssistant
+from homeassistant.util import ssl as ssl_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.tesla_token.connection import DATA_TLS12_CONTEXT
 from custom_components.tesla_token.const import DEFAULT_OPTIONS, DOMAIN
 from custom_components.tesla_token.sso import TokenSet
 from emulator import Emulator
@@ -25,7 +29,16 @@ from .leak_guard import LeakGuard
 from .pressure.matrix import collect_matrix_cell, print_fault_matrix
 
 # Loggers whose DEBUG output the leak guard reads.
-GUARDED_LOGGERS = ("custom_components.tesla_token", "homeassistant", "emulator")
+GUARDED_LOGGERS = (
+    "custom_components.tesla_token",
+    "homeassistant",
+    "emulator",
+    # The HTTP libraries under httpx: they log URLs (httpx) and headers (httpcore, hpack).
+    "httpx",
+    "httpcore",
+    "hpack",
+    "h2",
+)
 _CANARY = "leak guard armed"
 
 
@@ -59,6 +72,35 @@ async def emulator(socket_enabled: None) -> AsyncIterator[Emulator]:
     await server.start(host="127.0.0.1", port=0)
     yield server
     await server.stop()
+
+
+@pytest.fixture
+def trust_emulator(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> Emulator:
+    """Let Home Assistant's client SSL contexts trust the emulator's throw-away CA (verifying).
+
+    The cached contexts (every cipher list and ALPN, made when homeassistant.util.ssl is
+    imported) load the CA; contexts made later read REQUESTS_CA_BUNDLE, here certifi's bundle
+    plus the CA; the integration's cached TLS 1.2 context is dropped so it is made again. Each
+    emulator has a CA of its own, so a test without this fixture trusts none of them.
+    """
+    for cipher in ssl_util.SSLCipherList:
+        for alpn in ssl_util._SSL_ALPN_PROTOCOLS:
+            ssl_util.client_context(cipher, alpn).load_verify_locations(
+                cadata=emulator.ca_pem
+            )
+    bundle = tmp_path / "ca-bundle.pem"
+    bundle.write_text(
+        Path(certifi.where()).read_text(encoding="ascii") + emulator.ca_pem,
+        encoding="ascii",
+    )
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    hass.data.pop(DATA_TLS12_CONTEXT, None)
+    return emulator
 
 
 def _only_in_the_loop(

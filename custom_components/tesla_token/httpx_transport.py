@@ -1,8 +1,8 @@
 """Requests over httpx (HTTP/2 when the server offers it), with the SSO transport's contract.
 
 The same caps, errors and "try again later" answers as the aiohttp transport (sso/transport.py):
-never follows a redirect, stops reading an answer past its content type's limit and turns every
-failure into TeslaSsoTemporaryError. Logs the method and path only.
+never follows a redirect, stops reading (and inflating) an answer past its content type's limit
+and turns every failure into TeslaSsoTemporaryError. Logs the method and path only.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import logging
 from typing import Any
 from urllib.parse import urlsplit
+import zlib
 
 import h2.exceptions
 import httpx
@@ -35,21 +36,59 @@ def _media_type(headers: httpx.Headers) -> str:
     return value.partition(";")[0].strip().lower() or "application/octet-stream"
 
 
+class _UndecodableError(Exception):
+    """The body's Content-Encoding is not one asked for, or its data does not decode."""
+
+
+def _decoder(encoding: str) -> zlib._Decompress | None:
+    """A decompressor for this Content-Encoding (None: the body is as sent).
+
+    Raises:
+        _UndecodableError: an encoding this transport does not ask for.
+    """
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return None
+    if encoding in ("gzip", "x-gzip"):
+        return zlib.decompressobj(zlib.MAX_WBITS | 16)
+    if encoding == "deflate":
+        return zlib.decompressobj()
+    raise _UndecodableError(encoding)
+
+
 async def _read_body(response: httpx.Response, method: str, path: str) -> bytes:
-    """Read the (decompressed) body chunk by chunk, stopping as soon as it is too large.
+    """Read and decompress the body chunk by chunk, stopping as soon as it is too large.
+
+    httpx would inflate each received chunk whole (a 64 kB gzip chunk can be 64 MB): this
+    inflates at most what still fits under the limit.
 
     Raises:
         TeslaSsoTemporaryError: UNEXPECTED_RESPONSE, the body is larger than its type allows.
+        _UndecodableError: the body does not decode.
     """
     limit = body_limit(_media_type(response.headers))
+    decoder = _decoder(response.headers.get("Content-Encoding", ""))
     chunks: list[bytes] = []
     size = 0
-    # httpx decompresses chunk by chunk as this loop reads, so memory stays near the limit.
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > limit:
-            raise too_large_error(method, path, limit)  # leaving the stream closes it
-        chunks.append(chunk)
+    async for raw in response.aiter_raw():
+        data = raw
+        while data:
+            if decoder is None:
+                piece, data = data, b""
+            else:
+                try:
+                    piece = decoder.decompress(data, limit - size + 1)
+                except zlib.error as err:
+                    raise _UndecodableError(type(err).__name__) from err
+                data = decoder.unconsumed_tail
+            size += len(piece)
+            if size > limit:
+                raise too_large_error(
+                    method, path, limit
+                )  # leaving the stream closes it
+            chunks.append(piece)
+    if decoder is not None and not decoder.eof:
+        raise _UndecodableError("the compressed body ends early")
     return b"".join(chunks)
 
 
@@ -85,7 +124,8 @@ class HttpxTransport:
                     params=params,
                     data=form,
                     json=json_body,
-                    headers=headers,
+                    # Only what _read_body inflates under its cap.
+                    headers={"Accept-Encoding": "gzip, deflate", **(headers or {})},
                     follow_redirects=False,
                     timeout=self.timeout,
                 ) as resp,
@@ -97,6 +137,8 @@ class HttpxTransport:
                 )
         except (httpx.TimeoutException, TimeoutError) as err:
             raise connection_error(method, path, err) from err
+        except _UndecodableError as err:
+            raise cut_short_error(method, path) from err
         except (
             httpx.HTTPError,
             httpx.InvalidURL,

@@ -41,10 +41,11 @@ class _HttpxFilter(logging.Filter):
         """Redact the URL arguments; drop a record whose text could still hold a query."""
         if isinstance(record.args, tuple):
             record.args = tuple(_without_query(arg) for arg in record.args)
-            return all(
-                not isinstance(arg, str) or "?" not in arg for arg in record.args
-            )
-        return record.args is None and "?" not in str(record.msg)
+        try:
+            message = record.getMessage()
+        except TypeError, ValueError:  # a broken record: nothing worth the risk
+            return False
+        return "?" not in message
 
 
 class _HttpcoreFilter(logging.Filter):
