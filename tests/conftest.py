@@ -9,21 +9,19 @@ import logging
 from pathlib import Path
 from typing import Any
 
-import certifi
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant import block_async_io
 from homeassistant.core import HomeAssistant
-from homeassistant.util import ssl as ssl_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.tesla_token.connection import DATA_TLS12_CONTEXT
 from custom_components.tesla_token.const import DEFAULT_OPTIONS, DOMAIN
 from custom_components.tesla_token.sso import TokenSet
 from emulator import Emulator
 
+from .ha_trust import trust_emulator_ca
 from .helpers import EMAIL, entry_data, mint_token_set
 from .leak_guard import LeakGuard
 from .pressure.matrix import collect_matrix_cell, print_fault_matrix
@@ -81,25 +79,12 @@ def trust_emulator(
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> Emulator:
-    """Let Home Assistant's client SSL contexts trust the emulator's throw-away CA (verifying).
+    """The emulator, with Home Assistant's client SSL contexts trusting its throw-away CA.
 
-    The cached contexts (every cipher list and ALPN, made when homeassistant.util.ssl is
-    imported) load the CA; contexts made later read REQUESTS_CA_BUNDLE, here certifi's bundle
-    plus the CA; the integration's cached TLS 1.2 context is dropped so it is made again. Each
-    emulator has a CA of its own, so a test without this fixture trusts none of them.
+    Verification stays on: see tests/ha_trust.py. Each emulator has a CA of its own, so a
+    test without this fixture trusts none of them.
     """
-    for cipher in ssl_util.SSLCipherList:
-        for alpn in ssl_util._SSL_ALPN_PROTOCOLS:
-            ssl_util.client_context(cipher, alpn).load_verify_locations(
-                cadata=emulator.ca_pem
-            )
-    bundle = tmp_path / "ca-bundle.pem"
-    bundle.write_text(
-        Path(certifi.where()).read_text(encoding="ascii") + emulator.ca_pem,
-        encoding="ascii",
-    )
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
-    hass.data.pop(DATA_TLS12_CONTEXT, None)
+    trust_emulator_ca(hass, emulator, monkeypatch, tmp_path)
     return emulator
 
 

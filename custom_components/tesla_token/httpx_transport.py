@@ -15,6 +15,9 @@ from typing import Any
 from urllib.parse import urlsplit
 import zlib
 
+# httpcore imports h2 at the first HTTP/2 connection, in the event loop (about 10 ms):
+# importing it here does it with the integration, in Home Assistant's executor.
+import h2.connection
 import h2.exceptions
 import httpx
 
