@@ -35,6 +35,10 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
     async_fire_time_changed,
 )
 
+from custom_components.tesla_token.connection import (
+    PROFILE_ORDER,
+    async_token_transport,
+)
 from custom_components.tesla_token.const import (
     CONF_EXPIRES_AT,
     CONF_ISSUED_AT,
@@ -50,6 +54,7 @@ from custom_components.tesla_token.refresh_schedule import refresh_due_at
 from custom_components.tesla_token.sso import (
     REDIRECT_URI,
     SSO_BASES,
+    ApiAccess,
     Region,
     TeslaSso,
     TeslaSsoLoginError,
@@ -58,6 +63,7 @@ from custom_components.tesla_token.sso import (
 from custom_components.tesla_token.sso.callback import parse_callback
 from custom_components.tesla_token.sso.const import CLIENT_ID, SCOPE
 from emulator import Emulator, Scenario
+from tests.ha_trust import trust_emulator_ca
 
 RESULTS_ENV = "TESLA_TOKEN_BENCH_RESULTS"
 REFRESH_RUNS = int(os.environ.get("TESLA_TOKEN_BENCH_REFRESH_RUNS", "200"))
@@ -67,6 +73,7 @@ WEEK_STEP_SECONDS = 5 * 60
 WEEK_START = "2026-03-02 08:00:00+00:00"
 FLOWS = "/api/config/config_entries/flow"
 PASTE_RUNS = 10
+PROFILE_RUNS = int(os.environ.get("TESLA_TOKEN_BENCH_PROFILE_RUNS", "20"))
 PASTE_BYTES = 4 * 1024 * 1024
 # What the console shows, before the megabytes of blanks of a runaway paste.
 PASTED = "Failed to launch 'tesla://auth/callback?code=c0de&state=s1'"
@@ -358,3 +365,73 @@ async def test_refusing_a_long_paste(
         timings.append(time.perf_counter() - start)
     figures["parse_median_ms"] = statistics.median(timings) * 1000
     results["long_paste"] = figures
+
+
+# --- g. Connection profiles ------------------------------------------------------------------
+
+
+@pytest.fixture
+def trusted_emulator(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> Emulator:
+    """The emulator, its throw-away CA trusted by Home Assistant's client contexts."""
+    trust_emulator_ca(hass, emulator, monkeypatch, tmp_path)
+    return emulator
+
+
+async def test_connection_profiles(
+    hass: HomeAssistant,
+    trusted_emulator: Emulator,
+    quiet_loop: None,
+    results: dict[str, Any],
+) -> None:
+    """One refresh and one Owner API check over each profile, verified HTTPS to the emulator.
+
+    The first refresh of a profile opens its connection (TCP and TLS handshake, HTTP/2 preface);
+    the later ones reuse it, as refreshes close together do.
+    """
+    emulator = trusted_emulator
+    base = f"{emulator.https_url}/oauth2/v3"
+    figures: dict[str, Any] = {"runs": PROFILE_RUNS}
+    for profile in PROFILE_ORDER:
+        sso = TeslaSso(await async_token_transport(hass, profile), base)
+        refresh_token = emulator.state.mint_refresh_token(account_email(0))
+        timings: dict[str, list[float]] = {"refresh": [], "check": []}
+        first_ms = 0.0
+        for run in range(PROFILE_RUNS + 1):  # the first opens the connection
+            start = time.perf_counter()
+            tokens = await sso.refresh(refresh_token)
+            middle = time.perf_counter()
+            verdict = await sso.check_api_access(
+                tokens.access_token, emulator.https_url
+            )
+            end = time.perf_counter()
+            if verdict is not ApiAccess.ACCEPTED:
+                raise RuntimeError(f"the Owner API said {verdict} over {profile}")
+            refresh_token = tokens.refresh_token
+            if run == 0:
+                first_ms = (middle - start) * 1000
+            else:
+                timings["refresh"].append(middle - start)
+                timings["check"].append(end - middle)
+        connection = (await _token_records(emulator))[-1]["connection"]
+        figures[str(profile)] = {
+            "connection": f"HTTP/{connection['http']} over TLS {connection['tls']}",
+            "first_refresh_ms": first_ms,
+            "refresh_median_ms": statistics.median(timings["refresh"]) * 1000,
+            "check_median_ms": statistics.median(timings["check"]) * 1000,
+        }
+    results["profiles"] = figures
+
+
+async def _token_records(emulator: Emulator) -> list[dict[str, Any]]:
+    """The emulator's record of each token it minted (`/__emulator__/tokens`)."""
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{emulator.base_url}/__emulator__/tokens") as response,
+    ):
+        records: list[dict[str, Any]] = await response.json()
+        return records

@@ -207,6 +207,31 @@ def paste_table(paste: dict[str, Any]) -> str:
     )
 
 
+def profiles_table(profiles: dict[str, Any]) -> str:
+    """7. Connection profiles."""
+    rows = [
+        [
+            name,
+            figures["connection"],
+            _ms(figures["first_refresh_ms"]),
+            _ms(figures["refresh_median_ms"]),
+            _ms(figures["check_median_ms"]),
+        ]
+        for name, figures in profiles.items()
+        if name != "runs"
+    ]
+    return table(
+        [
+            "profile",
+            "connection the emulator saw",
+            "first refresh (new connection)",
+            "refresh (median)",
+            "Owner API check (median)",
+        ],
+        rows,
+    )
+
+
 def summary(figures: Figures) -> str:
     """All tables, for the terminal."""
     home_assistant = figures.home_assistant
@@ -229,6 +254,9 @@ def summary(figures: Figures) -> str:
             f"6. Refusing an over-long paste, median of "
             f"{home_assistant['long_paste']['runs']} runs\n"
             + paste_table(home_assistant["long_paste"]),
+            f"7. Connection profiles over HTTPS, median of "
+            f"{home_assistant['profiles']['runs']} runs\n"
+            + profiles_table(home_assistant["profiles"]),
         ]
     )
 
@@ -264,6 +292,8 @@ def document(figures: Figures) -> str:
         step=week["step_minutes"],
         paste=paste_table(home_assistant["long_paste"]),
         paste_runs=home_assistant["long_paste"]["runs"],
+        profiles=profiles_table(home_assistant["profiles"]),
+        profile_runs=home_assistant["profiles"]["runs"],
     )
 
 
@@ -381,4 +411,20 @@ round trip until the form comes back with the "too long" error on that field (me
 Assistant decoding the 4 MB JSON request. The third row is the SSO client reading such a paste
 (and 4 MB of letters) itself, as it would without the field's cap: its scan is linear, where the
 former regular expressions took about 20 s of the event loop for 64 kB of blanks.
+
+## 7. Connection profiles
+
+{profiles}
+
+Since June 2026 Tesla judges the client connection of each token request, so the integration
+can refresh over three (`connection.py`): HTTP/2 over TLS 1.3 (httpx with h2), HTTP/1.1 over TLS
+capped at 1.2 and HTTP/1.1 over TLS 1.3 (both aiohttp). Each row refreshes a token through
+`TeslaSso` over that profile's shared token transport, then asks the Owner API
+(`GET /api/1/products`) whether it accepts the new access token, against the emulator's HTTPS
+port with certificate verification on (Home Assistant's client contexts trust the emulator's
+throw-away CA for the run). The first refresh opens the connection (TCP, TLS handshake, for
+HTTP/2 the preface and settings); the medians of the next {profile_runs} reuse it, as requests
+close together do. Refreshes hours apart open a new connection each time: the first column is
+the figure for them. The HTTP/2 times include the emulator's own HTTP/2 bridge (the pure-Python
+h2 state machine and an HTTP/1.1 round trip per stream), so they overstate the client's share.
 """

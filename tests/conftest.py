@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
 import functools
 import logging
+from pathlib import Path
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -20,12 +21,22 @@ from custom_components.tesla_token.const import DEFAULT_OPTIONS, DOMAIN
 from custom_components.tesla_token.sso import TokenSet
 from emulator import Emulator
 
+from .ha_trust import trust_emulator_ca
 from .helpers import EMAIL, entry_data, mint_token_set
 from .leak_guard import LeakGuard
 from .pressure.matrix import collect_matrix_cell, print_fault_matrix
 
 # Loggers whose DEBUG output the leak guard reads.
-GUARDED_LOGGERS = ("custom_components.tesla_token", "homeassistant", "emulator")
+GUARDED_LOGGERS = (
+    "custom_components.tesla_token",
+    "homeassistant",
+    "emulator",
+    # The HTTP libraries under httpx: they log URLs (httpx) and headers (httpcore, hpack).
+    "httpx",
+    "httpcore",
+    "hpack",
+    "h2",
+)
 _CANARY = "leak guard armed"
 
 
@@ -59,6 +70,22 @@ async def emulator(socket_enabled: None) -> AsyncIterator[Emulator]:
     await server.start(host="127.0.0.1", port=0)
     yield server
     await server.stop()
+
+
+@pytest.fixture
+def trust_emulator(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> Emulator:
+    """The emulator, with Home Assistant's client SSL contexts trusting its throw-away CA.
+
+    Verification stays on: see tests/ha_trust.py. Each emulator has a CA of its own, so a
+    test without this fixture trusts none of them.
+    """
+    trust_emulator_ca(hass, emulator, monkeypatch, tmp_path)
+    return emulator
 
 
 def _only_in_the_loop(

@@ -489,7 +489,7 @@ async def test_unexpected_error_is_logged(
     await closed.close()  # a session that can no longer send anything
     result = await flow.start("token")
     with patch(
-        "custom_components.tesla_token.config_flow.async_token_session",
+        "custom_components.tesla_token.connection.async_token_session",
         return_value=closed,
     ):
         result = await flow.submit(result, {"refresh_token": token, **server(emulator)})

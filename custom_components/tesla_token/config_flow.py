@@ -19,6 +19,11 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_CODE, CONF_DEVICE, CONF_EMAIL, CONF_PASSWORD
 from homeassistant.core import callback
 
+from .connection import (
+    ConnectionProfile,
+    async_get_token_transport,
+    async_token_transport,
+)
 from .const import CONF_REFRESH_TOKEN, DEFAULT_OPTIONS, DOMAIN
 from .entry_data import build_entry_data
 from .flow_errors import (
@@ -53,7 +58,6 @@ from .sso import (
     TokenSet,
     token_kind,
 )
-from .token_session import async_token_session
 from .token_store import token_store
 
 # Tokens of the retired v2 era: Tesla no longer refreshes them.
@@ -276,7 +280,8 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         if self._browser is None:
             self._browser = TeslaSso(
-                async_token_session(self.hass), self._server.base
+                async_get_token_transport(self.hass, ConnectionProfile.HTTP11),
+                self._server.base,
             ).browser_sign_in()
         return self._show_form(
             "browser",
@@ -336,7 +341,8 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
         if token_kind(refresh_token) in _LEGACY_KINDS:
             raise InvalidInputError(LEGACY_TOKEN)
         return await TeslaSso(
-            async_token_session(self.hass), self._server.base
+            await async_token_transport(self.hass, ConnectionProfile.HTTP11),
+            self._server.base,
         ).refresh(refresh_token)
 
     # --- Shared ---------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from .clock_skew import is_notable, log_skew, stored_clock_offset
+from .connection import ConnectionProfile, async_get_token_transport
 from .const import (
     CONF_AUTH_URL,
     CONF_EXPIRES_AT,
@@ -56,7 +57,6 @@ from .sso import (
     TeslaSsoTemporaryError,
     TokenSet,
 )
-from .token_session import async_token_session
 from .token_state import FailureRun, TokenState, describe_token
 from .token_store import token_store, tokens_refused, without_refusal
 
@@ -97,7 +97,7 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
             update_interval=None,
             always_update=False,
         )
-        self._session = async_token_session(hass)
+        self._transport = async_get_token_transport(hass, ConnectionProfile.HTTP11)
         self._token_store = token_store(hass, entry.entry_id)
         self._stopped = False
         self._failures = FailureRun()
@@ -195,7 +195,7 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
         self._last_request = time.time()
         try:
             sso = TeslaSso(
-                self._session,
+                self._transport,
                 data.get(CONF_AUTH_URL) or SSO_BASES[Region(data[CONF_REGION])],
             )
             tokens = await sso.refresh(

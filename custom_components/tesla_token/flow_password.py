@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import cast
 
-import aiohttp
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.aiohttp_client import async_create_clientsession
 
+from .connection import ConnectionProfile, FlowTransport, async_flow_transport
 from .const import DOMAIN
 from .flow_input import MfaCode, MfaCodeKind
 from .sso import (
@@ -24,19 +23,17 @@ from .sso import (
 type NextStep = CaptchaRequired | MfaRequired | TokenSet
 
 
-async def _async_close(
-    websession: aiohttp.ClientSession, login: PasswordSignIn | None
-) -> None:
-    """Cancel an unfinished sign-in at Tesla (best effort), then release the session."""
+async def _async_close(flow: FlowTransport, login: PasswordSignIn | None) -> None:
+    """Cancel an unfinished sign-in at Tesla (best effort), then release the transport."""
     if login is not None:
         await login.cancel()
-    websession.detach()
+    await flow.async_close()
 
 
 class PasswordSignInState:
     """One flow's conversation with Tesla's sign-in pages, from the credentials to the tokens.
 
-    It has its own HTTP session, so its cookies never mix with another sign-in's, and holds
+    It has its own transport (and cookie jar), so its cookies never mix with another sign-in's, and holds
     the password only until Tesla accepts it (a captcha step sends it again).
     """
 
@@ -46,7 +43,7 @@ class PasswordSignInState:
         self.factors: tuple[MfaFactor, ...] = ()
         self.factor: MfaFactor | None = None  # the chosen MFA device
         self._password = ""
-        self._websession: aiohttp.ClientSession | None = None
+        self._flow: FlowTransport | None = None
         self._login: PasswordSignIn | None = None
 
     async def async_begin(
@@ -59,13 +56,10 @@ class PasswordSignInState:
         """
         self.end()
         self.email, self._password = email, password
-        if self._websession is None:
-            # unsafe=True keeps cookies of IP-address hosts too (a local SSO server).
-            self._websession = async_create_clientsession(
-                hass, auto_cleanup=False, cookie_jar=aiohttp.CookieJar(unsafe=True)
-            )
-        self._websession.cookie_jar.clear()
-        login = self._login = TeslaSso(self._websession, base).password_sign_in()
+        if self._flow is None:
+            self._flow = await async_flow_transport(hass, ConnectionProfile.HTTP11)
+        self._flow.clear_cookies()
+        login = self._login = TeslaSso(self._flow.transport, base).password_sign_in()
         if (captcha := await login.start(email)) is not None:
             return captcha
         return await self._async_next(await login.submit_credentials(email, password))
@@ -118,7 +112,7 @@ class PasswordSignInState:
         return cast("PasswordSignIn", self._login)
 
     def end(self) -> None:
-        """Forget the conversation and the password (the session stays for a new one)."""
+        """Forget the conversation and the password (the transport stays for a new one)."""
         self._login = None
         self._password = ""
         self.factors = ()
@@ -126,11 +120,11 @@ class PasswordSignInState:
 
     @callback
     def async_close(self, hass: HomeAssistant) -> None:
-        """The flow ended: cancel an unfinished sign-in at Tesla and release the session."""
-        websession, login = self._websession, self._login
-        self._websession = None
+        """The flow ended: cancel an unfinished sign-in at Tesla and release the transport."""
+        flow, login = self._flow, self._login
+        self._flow = None
         self.end()
-        if websession is not None:
+        if flow is not None:
             hass.async_create_background_task(
-                _async_close(websession, login), f"{DOMAIN} sign-in clean-up"
+                _async_close(flow, login), f"{DOMAIN} sign-in clean-up"
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+from pathlib import Path
 import re
 import tomllib
 from urllib.parse import urlparse
@@ -100,9 +101,20 @@ def test_config_flow_is_declared_and_exists() -> None:
     assert (INTEGRATION / "config_flow.py").is_file()
 
 
-def test_no_requirements_beyond_home_assistant() -> None:
-    # aiohttp and voluptuous come with Home Assistant; the SSO client is part of the integration.
-    assert manifest().get("requirements", []) == []
+def test_the_one_requirement_is_h2_pinned_as_core_and_the_tests_pin_it() -> None:
+    # aiohttp, httpx and voluptuous come with Home Assistant; the SSO client is part of the
+    # integration. HTTP/2 needs h2, which Home Assistant does not pin: core's iaqualink asks
+    # for this version, and the test stack installs the same.
+    assert manifest()["requirements"] == ["h2==4.4.1"]
+    pins = (REPO / "requirements_test.txt").read_text(encoding="utf-8").splitlines()
+    assert "h2==4.4.1" in pins
+    spec = importlib.util.find_spec("homeassistant.components.iaqualink")
+    assert spec is not None
+    assert spec.origin is not None
+    core = json.loads(
+        Path(spec.origin).with_name("manifest.json").read_text(encoding="utf-8")
+    )
+    assert "h2==4.4.1" in core["requirements"]
 
 
 def test_declared_dependencies_are_home_assistant_integrations() -> None:

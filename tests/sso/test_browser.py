@@ -18,7 +18,7 @@ from custom_components.tesla_token.sso import (
 )
 from custom_components.tesla_token.sso.pkce import Pkce
 from custom_components.tesla_token.sso.token_endpoint import exchange_code
-from custom_components.tesla_token.sso.transport import Transport
+from custom_components.tesla_token.sso.transport import AiohttpTransport
 from emulator import Emulator
 from tests.sso.helpers import offline_browser_sign_in, raises_sso
 
@@ -143,7 +143,7 @@ async def test_code_for_a_foreign_issuer_is_never_sent(
     forged = Authorized(code="c0de", issuer="https://evil.example/oauth2/v3")
     with raises_sso(LoginFailure.INVALID_CALLBACK_URL):
         await exchange_code(
-            Transport(http, 5),
+            AiohttpTransport(http, 5),
             forged,
             pkce=Pkce(),
             redirect_uri=REDIRECT_URI,

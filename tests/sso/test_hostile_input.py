@@ -34,7 +34,7 @@ from custom_components.tesla_token.sso import (
 from custom_components.tesla_token.sso.pkce import Pkce
 from custom_components.tesla_token.sso.token_endpoint import exchange_code
 from custom_components.tesla_token.sso.tokens import decode_jwt_claims
-from custom_components.tesla_token.sso.transport import Transport
+from custom_components.tesla_token.sso.transport import AiohttpTransport
 from tests.sso.helpers import offline_browser_sign_in, raises_sso
 
 from .jwts import make_jwt
@@ -283,7 +283,7 @@ async def test_a_token_error_name_from_the_server_stays_out_of_messages_and_logs
         await TeslaSso(plain_http, odd_server.sso).refresh("rt")
     with raises_sso(TemporaryFailure.UNEXPECTED_RESPONSE) as exchange_err:
         await exchange_code(
-            Transport(plain_http, 5),
+            AiohttpTransport(plain_http, 5),
             Authorized(code="c0de", issuer=odd_server.sso),
             pkce=Pkce(),
             redirect_uri=REDIRECT_URI,

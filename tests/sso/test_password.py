@@ -20,7 +20,7 @@ from custom_components.tesla_token.sso import (
     token_kind,
 )
 from custom_components.tesla_token.sso.tokens import decode_jwt_claims
-from custom_components.tesla_token.sso.transport import Transport
+from custom_components.tesla_token.sso.transport import AiohttpTransport
 from emulator import CaptchaMode, Emulator
 from tests.sso.helpers import raises_sso
 
@@ -383,7 +383,7 @@ async def test_redirect_uri_refused(
     http: aiohttp.ClientSession, emulator: Emulator
 ) -> None:
     login = PasswordSignIn(
-        Transport(http, 30),
+        AiohttpTransport(http, 30),
         emulator.global_sso,
         redirect_uri="https://auth.tesla.com/void/callback",
     )
@@ -397,7 +397,7 @@ async def test_legacy_redirect_uri_when_the_server_allows_it(
     legacy = "https://auth.tesla.com/void/callback"
     emulator.state.scenario.redirect_uris = [legacy]
     login = PasswordSignIn(
-        Transport(http, 30), emulator.global_sso, redirect_uri=legacy
+        AiohttpTransport(http, 30), emulator.global_sso, redirect_uri=legacy
     )
     await login.start("owner@example.com")
     step = await login.submit_credentials("owner@example.com", PASSWORD)

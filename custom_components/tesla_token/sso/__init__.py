@@ -3,12 +3,14 @@
 Uses aiohttp and the standard library only; it knows nothing about Home Assistant. Start at
 ``TeslaSso`` (client.py). Each Tesla step has its module: password.py (the form, captcha and
 MFA conversation), browser.py (the link to open and the pasted callback, read by callback.py),
-token_endpoint.py (code exchange and refresh), pages.py (reading Tesla's pages), transport.py
-(every request), and beside them errors.py, tokens.py, urls.py, pkce.py, steps.py, const.py.
+token_endpoint.py (code exchange and refresh), api_check.py (does the Owner API accept a token),
+pages.py (reading Tesla's pages), transport.py (every request), and beside them errors.py,
+tokens.py, urls.py, pkce.py, steps.py, const.py.
 """
 
 from __future__ import annotations
 
+from .api_check import ApiAccess, check_api_access
 from .browser import BrowserSignIn
 from .client import TeslaSso
 from .const import OWNER_API_BASES, REDIRECT_URI, SSO_BASES, Region
@@ -23,15 +25,19 @@ from .errors import (
 from .password import PasswordSignIn
 from .steps import Authorized, CaptchaRequired, LoginStep, MfaFactor, MfaRequired
 from .tokens import TokenKind, TokenSet, token_issued_at, token_kind
+from .transport import AiohttpTransport, HttpResponse, Transport
 from .urls import server_origin, validate_api_base, validate_sso_base
 
 __all__ = [
     "OWNER_API_BASES",
     "REDIRECT_URI",
     "SSO_BASES",
+    "AiohttpTransport",
+    "ApiAccess",
     "Authorized",
     "BrowserSignIn",
     "CaptchaRequired",
+    "HttpResponse",
     "LoginFailure",
     "LoginStep",
     "MfaFactor",
@@ -46,6 +52,8 @@ __all__ = [
     "TeslaSsoTokenRefusedError",
     "TokenKind",
     "TokenSet",
+    "Transport",
+    "check_api_access",
     "server_origin",
     "token_issued_at",
     "token_kind",

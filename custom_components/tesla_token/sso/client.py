@@ -1,4 +1,4 @@
-"""The Tesla SSO client: one object per SSO server, holding the session and the timeout."""
+"""The Tesla SSO client: one object per SSO server, holding the transport its requests take."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ from typing import Final
 
 import aiohttp
 
+from .api_check import ApiAccess, check_api_access
 from .browser import BrowserSignIn
 from .const import TESLA_SSO_ORIGINS
 from .password import PasswordSignIn
 from .token_endpoint import refresh_tokens
 from .tokens import TokenSet
-from .transport import Transport
+from .transport import AiohttpTransport, Transport
 from .urls import origin_of, validate_sso_base
 
 # Seconds each request to the SSO server may take.
@@ -27,18 +28,28 @@ class TeslaSso:
 
     def __init__(
         self,
-        session: aiohttp.ClientSession,
+        transport: aiohttp.ClientSession | Transport,
         base: str,
         *,
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
-        """Use this session and SSO base for every request.
+        """Use this SSO base, and this transport (or aiohttp session) for every request.
+
+        Args:
+            transport: how requests go out; an aiohttp session is wrapped in an
+                AiohttpTransport with ``timeout`` (a Transport brings its own timeout).
+            base: the SSO base (Tesla's or a custom one).
+            timeout: seconds each request may take, when ``transport`` is a session.
 
         Raises:
             TeslaSsoLoginError: INVALID_SERVER_URL, the base cannot be used.
         """
         self.base = validate_sso_base(base)
-        self._transport = Transport(session, timeout)
+        self._transport: Transport = (
+            AiohttpTransport(transport, timeout)
+            if isinstance(transport, aiohttp.ClientSession)
+            else transport
+        )
         self._custom = origin_of(self.base) not in TESLA_SSO_ORIGINS
 
     def password_sign_in(self) -> PasswordSignIn:
@@ -71,3 +82,11 @@ class TeslaSso:
             refresh_token,
             trusted_base=self.base if self._custom else None,
         )
+
+    async def check_api_access(self, access_token: str, api_base: str) -> ApiAccess:
+        """Ask the Owner API at ``api_base`` whether it accepts this access token.
+
+        Over this client's transport: the same connection kind as its token requests.
+        Never raises for Tesla's answers or a failed request (see ``check_api_access``).
+        """
+        return await check_api_access(self._transport, api_base, access_token)

@@ -24,6 +24,8 @@ SSO_BASES: Final[dict[Region, str]] = {
     Region.CHINA: "https://auth.tesla.cn/oauth2/v3",
 }
 
+# The Owner API of each region: its cheap read-only call tells whether Tesla accepts an access
+# token (since June 2026 it refuses tokens minted over some client connections).
 OWNER_API_BASES: Final[dict[Region, str]] = {
     Region.GLOBAL: "https://owner-api.teslamotors.com",
     Region.CHINA: "https://owner-api.vn.cloud.tesla.cn",

@@ -1,7 +1,10 @@
-"""The one place that sends HTTP requests to the SSO server.
+"""How requests reach Tesla: the Transport protocol, its aiohttp implementation and shared parts.
 
 Every request has a timeout, never follows a redirect, keeps TLS verification on and turns
-transport failures and "try again later" answers into TeslaSsoTemporaryError.
+transport failures and "try again later" answers into TeslaSsoTemporaryError. Another
+implementation (the integration's httpx one) reuses ``body_limit``, ``HttpResponse``,
+``too_large_error``, ``cut_short_error``, ``connection_error`` and ``raise_for_transient_answer``
+so that every transport keeps the same contract. Nothing here logs headers, bodies or queries.
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 import json
 import logging
+from ssl import SSLContext
 import time
-from typing import Any, Final
+from typing import Any, Final, Protocol
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -38,6 +42,39 @@ def body_limit(content_type: str) -> int:
     return PAGE_LIMIT  # pages, and answers that name no type or an odd one
 
 
+def too_large_error(method: str, path: str, limit: int) -> TeslaSsoTemporaryError:
+    """The error of an answer larger than its content type allows (UNEXPECTED_RESPONSE)."""
+    _LOGGER.debug("%s %s: answer larger than %d bytes", method, path, limit)
+    # Not the content type: the server's text stays out of messages.
+    return TeslaSsoTemporaryError(
+        TemporaryFailure.UNEXPECTED_RESPONSE,
+        f"{method} {path} answered more than {limit} bytes",
+    )
+
+
+def cut_short_error(method: str, path: str) -> TeslaSsoTemporaryError:
+    """The error of an answer whose body broke off or could not be decoded."""
+    _LOGGER.debug("%s %s: response body cut short", method, path)
+    return TeslaSsoTemporaryError(
+        TemporaryFailure.UNEXPECTED_RESPONSE,
+        f"{method} {path}: the response body was cut short",
+    )
+
+
+def connection_error(
+    method: str, path: str, err: BaseException
+) -> TeslaSsoTemporaryError:
+    """The error of a request that could not reach the server, timed out or was dropped.
+
+    Only the error's class is kept in the message: its text may name the URL with its query.
+    """
+    _LOGGER.debug("%s %s failed: %s", method, path, type(err).__name__)
+    return TeslaSsoTemporaryError(
+        TemporaryFailure.CONNECTION_ERROR,
+        f"Cannot reach the SSO server ({type(err).__name__} on {method} {path})",
+    )
+
+
 async def _read_body(resp: aiohttp.ClientResponse, method: str, path: str) -> bytes:
     """Read the (decompressed) body chunk by chunk, stopping as soon as it is too large.
 
@@ -52,12 +89,7 @@ async def _read_body(resp: aiohttp.ClientResponse, method: str, path: str) -> by
         size += len(chunk)
         if size > limit:
             resp.close()  # drop the connection instead of reading (or inflating) the rest
-            _LOGGER.debug("%s %s: answer larger than %d bytes", method, path, limit)
-            # Not the content type: the server's text stays out of messages.
-            raise TeslaSsoTemporaryError(
-                TemporaryFailure.UNEXPECTED_RESPONSE,
-                f"{method} {path} answered more than {limit} bytes",
-            )
+            raise too_large_error(method, path, limit)
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -125,12 +157,8 @@ class HttpResponse:
         return data
 
 
-@dataclass(frozen=True)
-class Transport:
-    """The caller's session and the time each request may take: how requests reach the server."""
-
-    session: aiohttp.ClientSession
-    timeout: float
+class Transport(Protocol):
+    """How requests reach the server: one request in, one fully read answer out."""
 
     async def send(
         self,
@@ -140,8 +168,11 @@ class Transport:
         params: Mapping[str, str] | None = None,
         form: Mapping[str, str] | None = None,
         json_body: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> HttpResponse:
         """Send one request and read the whole answer (up to its content type's limit).
+
+        Never follows a redirect; verifies TLS.
 
         Raises:
             TeslaSsoTemporaryError: CONNECTION_ERROR (the server could not be reached, timed out or
@@ -150,6 +181,32 @@ class Transport:
                 WAF_CHALLENGE (Akamai's JavaScript challenge page) or UNEXPECTED_RESPONSE (the body
                 was cut short or too large for its content type).
         """
+        ...
+
+
+@dataclass(frozen=True)
+class AiohttpTransport:
+    """Requests over an aiohttp session, each with this timeout and TLS setting.
+
+    ``ssl`` is passed with every request: True verifies with the session's own context, an
+    SSLContext replaces it (e.g. one capped at TLS 1.2). aiohttp pools connections per context.
+    """
+
+    session: aiohttp.ClientSession
+    timeout: float
+    ssl: SSLContext | bool = True
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        form: Mapping[str, str] | None = None,
+        json_body: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> HttpResponse:
+        """Send one request and read the whole answer; see ``Transport.send``."""
         path = urlsplit(url).path
         try:
             async with self.session.request(
@@ -158,8 +215,9 @@ class Transport:
                 params=params,
                 data=form,
                 json=json_body,
+                headers=headers,
                 allow_redirects=False,
-                ssl=True,
+                ssl=self.ssl,
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
             ) as resp:
                 body = await _read_body(resp, method, path)
@@ -167,23 +225,15 @@ class Transport:
                     method, str(resp.url), resp.status, resp.headers, body
                 )
         except aiohttp.ClientPayloadError as err:
-            _LOGGER.debug("%s %s: response body cut short", method, path)
-            raise TeslaSsoTemporaryError(
-                TemporaryFailure.UNEXPECTED_RESPONSE,
-                f"{method} {path}: the response body was cut short",
-            ) from err
+            raise cut_short_error(method, path) from err
         except (aiohttp.ClientError, TimeoutError) as err:
-            _LOGGER.debug("%s %s failed: %s", method, path, type(err).__name__)
-            raise TeslaSsoTemporaryError(
-                TemporaryFailure.CONNECTION_ERROR,
-                f"Cannot reach the SSO server ({type(err).__name__} on {method} {path})",
-            ) from err
+            raise connection_error(method, path, err) from err
         _LOGGER.debug("%s %s -> %s", method, path, response.status)
-        _raise_for_transient_answer(response)
+        raise_for_transient_answer(response)
         return response
 
 
-def _raise_for_transient_answer(response: HttpResponse) -> None:
+def raise_for_transient_answer(response: HttpResponse) -> None:
     """Raise the temporary error an answer means (429, 5xx, WAF block or challenge), if any."""
     status = response.status
     if status == 429:
