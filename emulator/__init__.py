@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .app import Emulator, create_app
+from .errors import ScenarioError
 from .faults import Fault, FaultKind
 from .records import RequestRecord
 from .scenario import (
@@ -12,7 +13,6 @@ from .scenario import (
     RefreshRotation,
     Region,
     Scenario,
-    ScenarioError,
     WafMode,
 )
 from .state import State, UnknownAccountError
