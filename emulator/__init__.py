@@ -3,26 +3,31 @@
 from __future__ import annotations
 
 from .app import Emulator, create_app
+from .apps import FLEET_SCOPES, App
+from .errors import ScenarioError
 from .faults import Fault, FaultKind
 from .records import RequestRecord
 from .scenario import (
     Account,
     CaptchaMode,
+    FleetConsent,
     MfaDevice,
     RefreshRotation,
     Region,
     Scenario,
-    ScenarioError,
     WafMode,
 )
 from .state import State, UnknownAccountError
 
 __all__ = [
+    "FLEET_SCOPES",
     "Account",
+    "App",
     "CaptchaMode",
     "Emulator",
     "Fault",
     "FaultKind",
+    "FleetConsent",
     "MfaDevice",
     "RefreshRotation",
     "Region",

@@ -1,17 +1,20 @@
-"""Run the emulator: python -m emulator [--host 127.0.0.1] [--port 8765] [--https-port 0] [--scenario FILE] [--ca-file FILE]."""
+"""Run the emulator: python -m emulator [--host 127.0.0.1] [--port 8765] [--https-port 0] [--scenario FILE] [--ca-file FILE] [--app JSON ...]."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import json
 from pathlib import Path
 import shutil
 import signal
 import sys
 
 from .app import Emulator
-from .scenario import Scenario, ScenarioError
+from .apps import app_from_dict
+from .errors import ScenarioError
+from .scenario import Scenario
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -42,7 +45,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=Path,
         help="also write the HTTPS port's throw-away CA certificate (PEM) here",
     )
+    parser.add_argument(
+        "--app",
+        action="append",
+        default=[],
+        metavar="JSON",
+        help='register a Fleet API app, e.g. \'{"client_id": "x", "client_secret": "y", '
+        '"redirect_uris": ["http://127.0.0.1:8123/auth/external/callback"]}\' (repeatable)',
+    )
     return parser.parse_args(argv)
+
+
+def with_apps(scenario: Scenario, apps: list[str]) -> Scenario:
+    """The scenario with the `--app` JSON objects registered (a same client_id replaces)."""
+    for raw in apps:
+        try:
+            data = json.loads(raw)
+        except ValueError as err:
+            raise ScenarioError(f"--app: not JSON: {err}") from err
+        app = app_from_dict(data)
+        scenario.apps = [a for a in scenario.apps if a.client_id != app.client_id]
+        scenario.apps.append(app)
+    return scenario
 
 
 async def serve(
@@ -77,8 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point."""
     args = parse_args(argv)
     try:
-        scenario = (
-            Scenario.from_file(args.scenario) if args.scenario else Scenario.default()
+        scenario = with_apps(
+            Scenario.from_file(args.scenario) if args.scenario else Scenario.default(),
+            args.app,
         )
     except ScenarioError as err:
         print(f"error: {err}", file=sys.stderr)  # noqa: T201

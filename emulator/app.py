@@ -8,7 +8,8 @@ from typing import cast
 
 from aiohttp import web
 
-from . import routes_control, routes_legacy, routes_owner_api
+from . import routes_control, routes_fleet_api, routes_legacy, routes_owner_api
+from .apps import FLEET_SCOPES, App
 from .https_server import HttpsServer
 from .middleware import emulator_middleware
 from .routes_mfa import MfaRoutes
@@ -33,6 +34,7 @@ def create_app(state: State) -> web.Application:
         TokenRoutes(region).add_to(app.router)
     routes_legacy.add_to(app.router)
     routes_owner_api.add_to(app.router)
+    routes_fleet_api.add_to(app.router)
     routes_control.add_to(app.router)
     return app
 
@@ -101,6 +103,25 @@ class Emulator:
         if self._tls is None:
             raise RuntimeError("the emulator is not running")
         return self._tls
+
+    def register_app(
+        self,
+        client_id: str,
+        client_secret: str,
+        redirect_uris: list[str],
+        scopes: list[str] | None = None,
+        name: str = "",
+    ) -> App:
+        """Register (or replace) a Fleet API app; `scopes` it may ask for (None = all)."""
+        app = App(
+            client_id=client_id,
+            client_secret=client_secret,
+            redirect_uris=list(redirect_uris),
+            scopes=list(FLEET_SCOPES if scopes is None else scopes),
+            name=name,
+        )
+        self.state.register_app(app)
+        return app
 
     async def start(
         self, host: str = "127.0.0.1", port: int = 0, https_port: int = 0

@@ -6,7 +6,7 @@ from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Any
 
-from .scenario import ScenarioError
+from .errors import ScenarioError
 
 
 class FaultKind(StrEnum):
@@ -22,7 +22,7 @@ class FaultKind(StrEnum):
     WAF_CHALLENGE = "waf_challenge"  # the JavaScript challenge page
 
 
-# Endpoint names a fault can target; "*" matches every SSO and Owner API endpoint.
+# Endpoint names a fault can target; "*" matches every SSO, Owner API and Fleet API endpoint.
 ENDPOINTS = (
     "*",
     "authorize",
@@ -33,6 +33,8 @@ ENDPOINTS = (
     "token",
     "legacy_token",
     "products",
+    "users_me",
+    "users_region",
 )
 
 

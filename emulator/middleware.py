@@ -29,7 +29,7 @@ def _endpoint(request: web.Request) -> tuple[str | None, bool]:
     if not name:
         return None, False
     group, _, rest = name.partition(".")
-    return rest.partition(".")[0], group != "owner_api"
+    return rest.partition(".")[0], group.startswith("sso_")
 
 
 def waf_block(request: web.Request) -> web.Response:

@@ -6,6 +6,7 @@ from html import escape
 import json
 import secrets
 
+from .apps import FIXED_SCOPES, SCOPE_TEXT
 from .records import Transaction
 
 _HEAD = """<!doctype html>
@@ -198,6 +199,29 @@ def mfa_page(transaction: Transaction, *, sso_path: str) -> str:
   <div id="mfa-controls"></div>
   <p id="mfa-message" class="tds-form-feedback"></p>"""
     return _page("Tesla SSO - Sign In", body, script)
+
+
+def consent_page(transaction: Transaction, *, app_name: str, scopes: list[str]) -> str:
+    """A Fleet API app's consent form: one checkbox per requested scope, Allow or Deny.
+
+    `openid` and `offline_access` are ticked and cannot be unticked (disabled, so a browser
+    does not send them: the server adds them).
+    """
+    boxes = "".join(
+        f"""
+    <label class="consent-scope"><input type="checkbox" name="scope" value="{escape(scope)}" checked{" disabled" if scope in FIXED_SCOPES else ""} /> {escape(SCOPE_TEXT.get(scope, scope))} <code>{escape(scope)}</code></label>"""
+        for scope in scopes
+    )
+    body = f"""  <h1>Allow access</h1>
+  <p><strong>{escape(app_name)}</strong> is requesting access to your Tesla account.</p>
+  <form method="post" id="consent-form" class="sso-form consent-form">
+    <input type="hidden" name="_csrf" value="{escape(transaction.csrf)}" />
+    <input type="hidden" name="_phase" value="consent" />
+    <input type="hidden" name="transaction_id" value="{escape(transaction.id)}" />{boxes}
+    <button type="submit" name="consent" value="allow" id="consent-allow">Allow</button>
+    <button type="submit" name="consent" value="deny" id="consent-deny">Deny</button>
+  </form>"""
+    return _page("Tesla SSO - Consent", body)
 
 
 def redirect_uri_refused_page(redirect_uri: str) -> str:

@@ -16,6 +16,7 @@ class Stage(StrEnum):
     LOGIN = "login"  # the form was served; credentials not yet accepted
     MFA = "mfa"  # password accepted, a second factor is needed
     VERIFIED = "verified"  # second factor accepted; the finish POST gets the code
+    CONSENT = "consent"  # an app's sign-in: signed in, the consent page is waiting
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class AuthCode:
     scope: str
     created_at: float
     used: bool = False
+    client_id: str = "ownerapi"
 
 
 @dataclass
@@ -85,6 +87,9 @@ class RefreshRecord:
     scope: str
     issued_at: float
     active: bool = True
+    client_id: str = "ownerapi"
+    # None: no end (ownerapi); an app's refresh token ends 3 months after issue.
+    expires_at: float | None = None
 
 
 @dataclass
@@ -95,6 +100,8 @@ class AccessRecord:
         connection: what the token request arrived over.
         accepted: whether the scenario accepted that connection; a refused one's token carries
             `x-enc` and the Owner API answers it 403.
+        client_id: "ownerapi", or the Fleet API app the token was issued to.
+        scopes: the `scp` claim.
     """
 
     email: str
@@ -105,6 +112,8 @@ class AccessRecord:
     issued_at: float = 0.0
     connection: Connection | None = None
     accepted: bool = True
+    client_id: str = "ownerapi"
+    scopes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form, without the token itself."""
@@ -119,6 +128,8 @@ class AccessRecord:
             if self.connection is None
             else self.connection.to_dict(),
             "accepted": self.accepted,
+            "client_id": self.client_id,
+            "scopes": list(self.scopes),
         }
 
 

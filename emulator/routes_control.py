@@ -7,8 +7,10 @@ from typing import Any
 
 from aiohttp import web
 
+from .apps import app_from_dict
+from .errors import ScenarioError
 from .faults import Fault, check_endpoint
-from .scenario import Scenario, ScenarioError, account_from_dict
+from .scenario import Scenario, account_from_dict
 from .state import UnknownAccountError
 from .urls import CONTROL_PREFIX
 from .web_util import json_response, state_of
@@ -60,7 +62,7 @@ async def list_requests(request: web.Request) -> web.Response:
 
 
 async def list_tokens(request: web.Request) -> web.Response:
-    """GET tokens -> the access tokens issued, in order: who, how, over which connection (never the token)."""
+    """GET tokens -> the access tokens issued, in order: who, for which client and scopes, how, over which connection (never the token)."""
     return json_response(
         [r.to_dict() for r in state_of(request).access_tokens.values()]
     )
@@ -100,6 +102,20 @@ async def put_account(request: web.Request) -> web.Response:
     ]
     state.scenario.accounts.append(account)
     return json_response(state.scenario.to_dict())
+
+
+async def list_apps(request: web.Request) -> web.Response:
+    """GET apps -> the registered Fleet API apps, without their client secrets."""
+    return json_response(
+        [app.to_dict(secret=False) for app in state_of(request).scenario.apps]
+    )
+
+
+async def put_app(request: web.Request) -> web.Response:
+    """POST apps -> register an app, or replace the one with the same client_id."""
+    state = state_of(request)
+    state.register_app(app_from_dict(await _json_body(request)))
+    return json_response([app.to_dict(secret=False) for app in state.scenario.apps])
 
 
 async def list_faults(request: web.Request) -> web.Response:
@@ -178,6 +194,8 @@ def add_to(router: web.UrlDispatcher) -> None:
     router.add_put(f"{p}/scenario", put_scenario)
     router.add_patch(f"{p}/scenario", patch_scenario)
     router.add_post(f"{p}/accounts", put_account)
+    router.add_get(f"{p}/apps", list_apps)
+    router.add_post(f"{p}/apps", put_app)
     router.add_get(f"{p}/faults", list_faults)
     router.add_post(f"{p}/faults", add_fault)
     router.add_delete(f"{p}/faults", clear_faults)

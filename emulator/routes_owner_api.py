@@ -2,8 +2,9 @@
 
 It answers 200 with a made-up product list for a good access token, Tesla's 403 "forbidden, see
 …fleet-api" for a token minted over a connection the scenario refuses (it carries `x-enc`), and
-401 "invalid bearer token" for a missing, unknown, expired or revoked one. It never wakes a car:
-there is none.
+401 "invalid bearer token" for a missing, unknown, expired or revoked one, and for a Fleet API
+app's token (the Owner API does not take those reliably; the emulator never does). It never wakes
+a car: there is none.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import hashlib
 
 from aiohttp import web
 
+from .apps import OWNERAPI
 from .records import AccessRecord
 from .scenario import Account
 from .state import State
@@ -36,9 +38,14 @@ def bearer_token(request: web.Request) -> str:
     return header[7:].strip() if header.lower().startswith("bearer ") else ""
 
 
-def _valid_record(state: State, token: str) -> tuple[AccessRecord, Account] | None:
+def valid_record(
+    state: State, token: str, *, fleet: bool
+) -> tuple[AccessRecord, Account] | None:
+    """The record and account of a live access token of the right kind (Fleet API or ownerapi)."""
     record = state.access_tokens.get(token)
     if record is None or record.expires_at < state.now():
+        return None
+    if (record.client_id != OWNERAPI) != fleet:
         return None
     account = state.scenario.account(record.email)
     return None if account is None else (record, account)
@@ -71,7 +78,7 @@ def _products(account: Account) -> list[dict[str, object]]:
 async def products(request: web.Request) -> web.Response:
     """The account's products, or why the token is not good."""
     state = state_of(request)
-    found = _valid_record(state, bearer_token(request))
+    found = valid_record(state, bearer_token(request), fleet=False)
     if found is None:
         return json_response(INVALID_TOKEN_BODY, status=401)
     record, account = found

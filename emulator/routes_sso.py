@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
 from . import pages
+from .apps import OWNERAPI
 from .captcha import render_svg
 from .records import AuthorizeParams, Session, Stage, Transaction
-from .scenario import Account, CaptchaMode, Region
+from .redirects import callback_url, redirect
+from .routes_consent import (
+    after_sign_in,
+    allowed_redirect_uris,
+    app_query_refusal,
+    consent_post,
+    is_app_sign_in,
+)
+from .scenario import Account, CaptchaMode, Region, Scenario
 from .state import State
 from .tokens import DEFAULT_SCOPE
 from .urls import REGION_PREFIX, SSO_PATH, other_region, sso_base
 from .web_util import find_session, html_response, origin, set_session_cookie, state_of
 
-CLIENT_ID = "ownerapi"
 _CHALLENGE_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 MSG_WRONG_CREDENTIALS = "The email or password you entered is incorrect."
 MSG_LOCKED = "Your account has been locked. Please reset your password to unlock it."
@@ -25,9 +32,13 @@ MSG_RECAPTCHA = "Recaptcha is required"
 MSG_MISSING = "Required information is not present in form"
 
 
-def parse_authorize_query(query: dict[str, str]) -> AuthorizeParams | str:
-    """The authorize parameters, or the reason they are refused."""
-    if query.get("client_id") != CLIENT_ID:
+def parse_authorize_query(
+    query: dict[str, str], scenario: Scenario
+) -> AuthorizeParams | str:
+    """The authorize parameters (`ownerapi` or a registered app), or why they are refused."""
+    client_id = query.get("client_id", "")
+    app = scenario.app(client_id)
+    if client_id != OWNERAPI and app is None:
         return "The 'client_id' is missing or unknown."
     if query.get("response_type") != "code":
         return "The 'response_type' must be 'code'."
@@ -38,6 +49,9 @@ def parse_authorize_query(query: dict[str, str]) -> AuthorizeParams | str:
     challenge = query.get("code_challenge", "")
     if not _CHALLENGE_RE.match(challenge):
         return "The 'code_challenge' must be 43 base64url characters (S256)."
+    refusal = app_query_refusal(app, query) if app is not None else None
+    if refusal is not None:
+        return refusal
     return AuthorizeParams(
         client_id=query["client_id"],
         redirect_uri=query["redirect_uri"],
@@ -47,25 +61,6 @@ def parse_authorize_query(query: dict[str, str]) -> AuthorizeParams | str:
         code_challenge_method="S256",
         state=query.get("state"),
         login_hint=query.get("login_hint"),
-    )
-
-
-def _callback(redirect_uri: str, params: dict[str, str | None]) -> str:
-    query = urlencode(
-        {k: v for k, v in params.items() if v is not None}, quote_via=quote, safe=""
-    )
-    return f"{redirect_uri}{'&' if '?' in redirect_uri else '?'}{query}"
-
-
-def _redirect(location: str, status: int = 302) -> web.Response:
-    """The redirect the real (Express) server sends, with its plain-text body."""
-    reason = "Found" if status == 302 else "See Other"
-    return web.Response(
-        status=status,
-        text=f"{reason}. Redirecting to {location}",
-        content_type="text/plain",
-        charset="utf-8",
-        headers={"Location": location},
     )
 
 
@@ -125,10 +120,11 @@ class SsoRoutes:
     async def authorize_get(self, request: web.Request) -> web.Response:
         """Serve the sign-in form, or 303 to the account's region."""
         state = state_of(request)
-        params = parse_authorize_query(dict(request.query))
+        params = parse_authorize_query(dict(request.query), state.scenario)
         if isinstance(params, str):
             return html_response(pages.error_page("Error", params), status=400)
-        if params.redirect_uri not in state.scenario.redirect_uris:
+        allowed = allowed_redirect_uris(state.scenario, params.client_id)
+        if params.redirect_uri not in allowed:
             return html_response(
                 pages.redirect_uri_refused_page(params.redirect_uri), status=400
             )
@@ -137,7 +133,7 @@ class SsoRoutes:
         )
         if hinted is not None and hinted.region != self.region:
             target = sso_base(origin(request), other_region(self.region))
-            return _redirect(
+            return redirect(
                 f"{target}/authorize?{request.rel_url.raw_query_string}", status=303
             )
         session = find_session(request) or state.new_session()
@@ -196,8 +192,8 @@ class SsoRoutes:
             )
         if form.get("cancel"):
             del session.transactions[transaction.id]
-            return _redirect(
-                _callback(
+            return redirect(
+                callback_url(
                     transaction.params.redirect_uri,
                     {
                         "error": "login_cancelled",
@@ -207,6 +203,8 @@ class SsoRoutes:
                 )
             )
         transaction.posts += 1
+        if transaction.stage is Stage.CONSENT:
+            return await consent_post(request, state, session, transaction)
         if transaction.stage is Stage.VERIFIED:
             return self._finish(request, state, session, transaction)
         if "identity" not in form and "credential" not in form:
@@ -331,16 +329,18 @@ class SsoRoutes:
         session: Session,
         transaction: Transaction,
     ) -> web.Response:
-        """Hand out the authorization code in the redirect (issuer = the account's region)."""
+        """Hand out the code in the redirect (issuer = the account's region); an app's sign-in asks consent first."""
         account = state.scenario.account(transaction.email or "")
+        if account is not None and is_app_sign_in(transaction):
+            return after_sign_in(request, state, session, transaction, account)
         del session.transactions[transaction.id]
         if account is None:
             return html_response(
                 pages.error_page("Error", "The account no longer exists."), status=400
             )
         code = state.issue_code(transaction, account)
-        return _redirect(
-            _callback(
+        return redirect(
+            callback_url(
                 transaction.params.redirect_uri,
                 {
                     "code": code,

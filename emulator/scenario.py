@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 import json
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 import uuid
 
+from .apps import FIXED_SCOPES, App, apps_from_list, check_scopes
 from .connections import (
     HTTP_VERSIONS,
     TLS_VERSIONS,
@@ -16,16 +18,13 @@ from .connections import (
     ConnectionRule,
     accepted_to_json,
 )
+from .errors import ScenarioError
 from .totp import decode_secret
 
 DEFAULT_PASSWORD = "tesla-demo-password"
 DEFAULT_REDIRECT_URI = "tesla://auth/callback"
 # Namespace for the stable per-account `sub` and per-device factor ids.
 _ID_NAMESPACE = uuid.UUID("6f1c3b52-52a4-4c1e-9a3c-7d7f0e1c2b90")
-
-
-class ScenarioError(ValueError):
-    """A scenario file or dict does not follow the schema."""
 
 
 class Region(StrEnum):
@@ -48,6 +47,14 @@ class RefreshRotation(StrEnum):
 
     REUSE = "reuse"
     SINGLE_USE = "single_use"
+
+
+class FleetConsent(StrEnum):
+    """What the consent page of a Fleet API app's sign-in does."""
+
+    PAGE = "page"  # serve the page; the person ticks scopes and allows or denies
+    GRANT = "grant"  # no page: grant what was asked (less `fleet_denied_scopes`)
+    DENY = "deny"  # no page: the person denies (error=access_denied)
 
 
 class WafMode(StrEnum):
@@ -85,12 +92,15 @@ class Account:
     ou_code: str = "NA"
     locale: str = "en-US"
     sub: str = ""
+    full_name: str = ""
 
     def __post_init__(self) -> None:
         """Derive the stable ids that were not given."""
         self.email = self.email.strip().lower()
         if not self.sub:
             self.sub = str(uuid.uuid5(_ID_NAMESPACE, self.email))
+        if not self.full_name:
+            self.full_name = self.email.partition("@")[0].title()
         for device in self.mfa_devices:
             if not device.id:
                 device.id = str(
@@ -137,6 +147,20 @@ class Scenario:
     # The connections (TLS/HTTP version) whose token requests mint tokens the Owner API accepts;
     # None = any, () = none. Tokens minted over others carry `x-enc` and get 403.
     accepted_connections: AcceptedConnections = None
+    # Fleet API developer apps (client_id other than "ownerapi").
+    apps: list[App] = field(default_factory=list)
+    fleet_consent: FleetConsent = FleetConsent.PAGE
+    # Scopes the person never grants to an app, whatever the consent page says.
+    fleet_denied_scopes: list[str] = field(default_factory=list)
+    # Seconds an app's refresh token can be used (Tesla: 3 months).
+    fleet_refresh_token_lifetime: int = 90 * 24 * 3600
+
+    def app(self, client_id: str) -> App | None:
+        """The registered app with that client id."""
+        for app in self.apps:
+            if app.client_id == client_id:
+                return app
+        return None
 
     def account(self, email: str) -> Account | None:
         """Find an account by email (case-insensitive)."""
@@ -226,6 +250,8 @@ class Scenario:
                 result["accounts"] = [account_to_dict(a) for a in value]
             elif f.name == "accepted_connections":
                 result[f.name] = accepted_to_json(value)
+            elif f.name == "apps":
+                result[f.name] = [app.to_dict() for app in value]
             elif isinstance(value, list):
                 result[f.name] = list(value)
             else:
@@ -254,6 +280,7 @@ def account_to_dict(account: Account) -> dict[str, Any]:
         "ou_code": account.ou_code,
         "locale": account.locale,
         "sub": account.sub,
+        "full_name": account.full_name,
     }
 
 
@@ -288,6 +315,7 @@ def account_from_dict(data: Any) -> Account:
         ou_code=_require_str(raw.get("ou_code", "NA"), "ou_code"),
         locale=_require_str(raw.get("locale", "en-US"), "locale"),
         sub=_require_str(raw.get("sub", ""), "sub"),
+        full_name=_require_str(raw.get("full_name", ""), "full_name"),
     )
 
 
@@ -324,6 +352,7 @@ _INT_KNOBS = {
     "code_lifetime": 1,
     "transaction_lifetime": 1,
     "legacy_token_lifetime": 1,
+    "fleet_refresh_token_lifetime": 1,
 }
 
 
@@ -331,6 +360,7 @@ _ENUM_KNOBS: dict[str, type[StrEnum]] = {
     "refresh_rotation": RefreshRotation,
     "captcha": CaptchaMode,
     "waf": WafMode,
+    "fleet_consent": FleetConsent,
 }
 
 
@@ -357,13 +387,24 @@ def _parse_knob(key: str, value: Any) -> Any:
         return _enum(_ENUM_KNOBS[key], value, key)
     if key in ("recaptcha", "refresh_returns_refresh_token", "mfa_csrf"):
         return _require_bool(value, key)
-    if key == "accepted_connections":
-        return _parse_accepted(value)
+    if key in _LIST_KNOBS:
+        return _LIST_KNOBS[key](value)
     if key == "redirect_uris":
         return [_require_str(v, "redirect_uris[]") for v in _require_list(value, key)]
     raise ScenarioError(
         f"scenario: unknown key {key!r}"
     )  # pragma: no cover - guarded above
+
+
+def _parse_denied(value: Any) -> list[str]:
+    """Validate `fleet_denied_scopes`: Fleet API scopes, never openid or offline_access."""
+    key = "fleet_denied_scopes"
+    denied = check_scopes(
+        [_require_str(v, f"{key}[]") for v in _require_list(value, key)], key
+    )
+    if set(denied) & set(FIXED_SCOPES):
+        raise ScenarioError(f"{key}: openid and offline_access cannot be denied")
+    return denied
 
 
 def _parse_accepted(value: Any) -> AcceptedConnections:
@@ -393,6 +434,14 @@ def _parse_accepted(value: Any) -> AcceptedConnections:
             )
         rules.append(ConnectionRule(http=http, tls=tls))
     return tuple(rules)
+
+
+# Knobs with a parser of their own.
+_LIST_KNOBS: dict[str, Callable[[Any], Any]] = {
+    "accepted_connections": _parse_accepted,
+    "apps": apps_from_list,
+    "fleet_denied_scopes": _parse_denied,
+}
 
 
 def _enum[E: StrEnum](kind: type[E], value: Any, name: str) -> E:

@@ -9,6 +9,7 @@ import time
 import uuid
 
 from . import tokens
+from .apps import OWNERAPI, App
 from .connections import Connection, accepts
 from .faults import Fault, FaultTable
 from .records import (
@@ -80,8 +81,8 @@ class State:
     def secrets(self) -> set[str]:
         """Every secret this emulator handed out, received or holds, for leak checks (read-only).
 
-        That is: the passwords, backup codes and MFA device secrets of the accounts (the live
-        and the starting scenario), every access, refresh and id token it minted (including the
+        That is: the passwords, backup codes and MFA device secrets of the accounts and the
+        client secrets of the apps (the live and the starting scenario), every access, refresh and id token it minted (including the
         owner-api exchange), every authorization code it issued, the passwords (8+ characters),
         authorization codes and refresh tokens (20+) and PKCE code verifiers (43+) it received,
         the TOTP passcodes it issued (`totp()`) or accepted, and its sign-in session ids.
@@ -96,6 +97,11 @@ class State:
                 *account.backup_codes,
                 *(device.secret for device in account.mfa_devices),
             )
+        }
+        held |= {
+            app.client_secret
+            for scenario in (self.scenario, self._initial)
+            for app in scenario.apps
         }
         return held | self._seen_secrets | set(self.sessions)
 
@@ -135,6 +141,13 @@ class State:
         account = self.require_account(email)
         issuer = sso_base(self.base_url, account.region)
         return self._new_refresh_token(account, issuer, amr, tokens.DEFAULT_SCOPE)
+
+    def register_app(self, app: App) -> None:
+        """Register a Fleet API app, replacing the one with the same client id."""
+        self.scenario.apps = [
+            a for a in self.scenario.apps if a.client_id != app.client_id
+        ]
+        self.scenario.apps.append(app)
 
     def revoke(self, email: str) -> None:
         """Revoke every token and code of the account (as a password change does)."""
@@ -210,8 +223,10 @@ class State:
 
     # --- codes and tokens ----------------------------------------------------------------
 
-    def issue_code(self, transaction: Transaction, account: Account) -> str:
-        """An authorization code for a finished transaction."""
+    def issue_code(
+        self, transaction: Transaction, account: Account, scope: str | None = None
+    ) -> str:
+        """An authorization code for a finished transaction (`scope`: what was granted)."""
         code = secrets.token_hex(30)
         self.note_secret(code)
         self.codes[code] = AuthCode(
@@ -221,8 +236,9 @@ class State:
             code_challenge=transaction.params.code_challenge,
             state=transaction.params.state,
             amr=transaction.amr,
-            scope=transaction.params.scope,
+            scope=transaction.params.scope if scope is None else scope,
             created_at=self.now(),
+            client_id=transaction.params.client_id,
         )
         return code
 
@@ -237,51 +253,114 @@ class State:
         connection: Connection | None = None,
         grant_type: str = "",
     ) -> dict[str, object]:
-        """A token response body; mints a refresh token unless one is passed to repeat.
+        """An `ownerapi` token response body; mints a refresh token unless one is passed to repeat.
 
         The access token carries `x-enc` when the scenario does not accept `connection`, the
         connection the token request arrived over (None: not over the network, always accepted).
         """
-        now = self.now()
-        claimed_now = self.tesla_now()
-        lifetime = self.scenario.access_token_lifetime
         grant = tokens.Grant(account, issuer, amr, scope)
+        access = self._new_access_token(grant, connection, grant_type)
+        if refresh_token is None:
+            refresh_token = self._new_refresh_token(account, issuer, amr, scope)
+        id_token = tokens.id_token(self.key, account, issuer, self.tesla_now())
+        self.note_secret(id_token)
+        return {
+            "access_token": access,
+            "refresh_token": refresh_token,
+            "id_token": id_token,
+            "expires_in": self.scenario.access_token_lifetime,
+            "token_type": "Bearer",
+        }
+
+    def issue_app_tokens(
+        self,
+        app_grant: tokens.AppGrant,
+        *,
+        connection: Connection | None = None,
+        grant_type: str = "",
+    ) -> dict[str, object]:
+        """A Fleet API app's token response body, with a new (single-use) refresh token.
+
+        The refresh token comes only with `offline_access`, the id_token only with `openid`.
+        """
+        grant = app_grant.grant
+        granted = tokens.scopes(grant.scope)
+        body: dict[str, object] = {
+            "access_token": self._new_access_token(
+                grant, connection, grant_type, app_grant
+            )
+        }
+        if "offline_access" in granted:
+            body["refresh_token"] = self._new_refresh_token(
+                grant.account,
+                grant.issuer,
+                grant.amr,
+                grant.scope,
+                client_id=app_grant.client_id,
+            )
+        if "openid" in granted:
+            id_token = tokens.id_token(
+                self.key,
+                grant.account,
+                grant.issuer,
+                self.tesla_now(),
+                audience=app_grant.client_id,
+            )
+            self.note_secret(id_token)
+            body["id_token"] = id_token
+        body |= {
+            "expires_in": self.scenario.access_token_lifetime,
+            "token_type": "Bearer",
+            "scope": " ".join(granted),
+        }
+        return body
+
+    def _new_access_token(
+        self,
+        grant: tokens.Grant,
+        connection: Connection | None,
+        grant_type: str,
+        app_grant: tokens.AppGrant | None = None,
+    ) -> str:
+        """Mint and record an access token (an app's when `app_grant` is given)."""
+        now = self.now()
+        lifetime = self.scenario.access_token_lifetime
         accepted = connection is None or accepts(
             self.scenario.accepted_connections, connection
         )
         jti = str(uuid.uuid4())
-        access = tokens.access_token(
-            self.key,
-            grant,
-            lifetime,
-            claimed_now,
-            jti=jti,
-            marker=None if accepted or connection is None else connection.marker(),
-        )
+        marker = None if accepted or connection is None else connection.marker()
+        if app_grant is None:
+            access = tokens.access_token(
+                self.key, grant, lifetime, self.tesla_now(), jti=jti, marker=marker
+            )
+        else:
+            access = tokens.fleet_access_token(
+                self.key, app_grant, lifetime, self.tesla_now(), jti=jti, marker=marker
+            )
         self.access_tokens[access] = AccessRecord(
-            email=account.email,
-            region=account.region,
+            email=grant.account.email,
+            region=grant.account.region,
             expires_at=now + lifetime,
             jti=jti,
             grant=grant_type,
             issued_at=now,
             connection=connection,
             accepted=accepted,
+            client_id=OWNERAPI if app_grant is None else app_grant.client_id,
+            scopes=tuple(tokens.scopes(grant.scope)),
         )
-        if refresh_token is None:
-            refresh_token = self._new_refresh_token(account, issuer, amr, scope)
-        id_token = tokens.id_token(self.key, account, issuer, claimed_now)
-        self.note_secret(access, id_token)
-        return {
-            "access_token": access,
-            "refresh_token": refresh_token,
-            "id_token": id_token,
-            "expires_in": lifetime,
-            "token_type": "Bearer",
-        }
+        self.note_secret(access)
+        return access
 
     def _new_refresh_token(
-        self, account: Account, issuer: str, amr: tuple[str, ...], scope: str
+        self,
+        account: Account,
+        issuer: str,
+        amr: tuple[str, ...],
+        scope: str,
+        *,
+        client_id: str = OWNERAPI,
     ) -> str:
         now = self.now()
         token = tokens.refresh_token(
@@ -294,5 +373,10 @@ class State:
             amr=amr,
             scope=scope,
             issued_at=now,
+            client_id=client_id,
+            # Fleet API refresh tokens end 3 months after issue; ownerapi ones do not.
+            expires_at=None
+            if client_id == OWNERAPI
+            else now + self.scenario.fleet_refresh_token_lifetime,
         )
         return token

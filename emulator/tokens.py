@@ -8,7 +8,7 @@ from typing import Any
 
 from . import jwt
 from .scenario import Account, Region
-from .urls import OWNER_API
+from .urls import FLEET_API, FLEET_ISSUER_SUFFIX, OWNER_API
 
 DEFAULT_SCOPE = "openid email offline_access"
 ID_TOKEN_LIFETIME = 28800
@@ -63,6 +63,50 @@ def access_token(
     return jwt.encode(claims, key)
 
 
+@dataclass(frozen=True)
+class AppGrant:
+    """A Fleet API app's grant: the person's grant, the app, and the audience asked for."""
+
+    grant: Grant
+    client_id: str
+    audience: str | None = None
+
+
+def fleet_access_token(
+    key: bytes,
+    app_grant: AppGrant,
+    lifetime: int,
+    now: float,
+    *,
+    jti: str,
+    marker: str | None = None,
+) -> str:
+    """A Fleet API access token: `iss` ends in /nts, `azp` is the app, `aud` the Fleet API hosts."""
+    iat = int(now)
+    grant = app_grant.grant
+    account = grant.account
+    audience = list(FLEET_API[account.region])
+    if app_grant.audience and app_grant.audience not in audience:
+        audience.insert(0, app_grant.audience)
+    claims: dict[str, Any] = {
+        "iss": f"{grant.issuer}{FLEET_ISSUER_SUFFIX}",
+        "azp": app_grant.client_id,
+        "sub": account.sub,
+        "aud": audience,
+        "scp": scopes(grant.scope),
+        "amr": list(grant.amr),
+        "iat": iat,
+        "exp": iat + lifetime,
+        "auth_time": iat,
+        "ou_code": account.ou_code,
+        "locale": account.locale,
+        "jti": jti,
+    }
+    if marker is not None:
+        claims["x-enc"] = marker
+    return jwt.encode(claims, key)
+
+
 def refresh_token(key: bytes, grant: Grant, now: float) -> str:
     """A v3 refresh token: a JWT without `exp`, unique per mint."""
     claims: dict[str, Any] = {
@@ -81,12 +125,14 @@ def refresh_token(key: bytes, grant: Grant, now: float) -> str:
     return jwt.encode(claims, key)
 
 
-def id_token(key: bytes, account: Account, issuer: str, now: float) -> str:
-    """An OpenID id_token with the account's email."""
+def id_token(
+    key: bytes, account: Account, issuer: str, now: float, audience: str = "ownerapi"
+) -> str:
+    """An OpenID id_token with the account's email (`audience`: the client it is for)."""
     iat = int(now)
     claims: dict[str, Any] = {
         "iss": issuer,
-        "aud": "ownerapi",
+        "aud": audience,
         "sub": account.sub,
         "email": account.email,
         "iat": iat,

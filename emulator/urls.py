@@ -10,6 +10,16 @@ OWNER_API: dict[Region, str] = {
     Region.GLOBAL: "https://owner-api.teslamotors.com/",
     Region.CHINA: "https://owner-api.vn.cloud.tesla.cn/",
 }
+# The Fleet API hosts an app's access token names in `aud` (Tesla: one per region).
+FLEET_API: dict[Region, tuple[str, ...]] = {
+    Region.GLOBAL: (
+        "https://fleet-api.prd.na.vn.cloud.tesla.com",
+        "https://fleet-api.prd.eu.vn.cloud.tesla.com",
+    ),
+    Region.CHINA: ("https://fleet-api.prd.cn.vn.cloud.tesla.cn",),
+}
+# Appended to the SSO base in the `iss` of Fleet API tokens (as real ones carry it).
+FLEET_ISSUER_SUFFIX = "/nts"
 CONTROL_PREFIX = "/__emulator__"
 
 

@@ -106,8 +106,8 @@ async def read_fields(request: web.Request) -> dict[str, str] | None:
     return None
 
 
-def basic_auth_user(request: web.Request) -> str | None:
-    """The user name of an HTTP Basic Authorization header, if any."""
+def basic_auth(request: web.Request) -> tuple[str, str] | None:
+    """The (user, password) of an HTTP Basic Authorization header, if any."""
     header = request.headers.get("Authorization", "")
     if not header.lower().startswith("basic "):
         return None
@@ -115,7 +115,8 @@ def basic_auth_user(request: web.Request) -> str | None:
         decoded = base64.b64decode(header[6:].strip()).decode("utf-8")
     except binascii.Error, UnicodeDecodeError:
         return None
-    return unquote(decoded.partition(":")[0])
+    user, _, password = decoded.partition(":")
+    return unquote(user), unquote(password)
 
 
 def _signature(session_id: str, key: bytes) -> str:

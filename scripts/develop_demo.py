@@ -28,6 +28,25 @@ DEMO_ACCOUNTS = (
     ("china@example.com", "a China-region account (the emulator redirects it)"),
 )
 
+# The Fleet API app the emulator knows in the demo (one's own developer.tesla.com app).
+DEMO_APP_ID = "tesla-token-demo"
+DEMO_APP_SECRET = "demo-secret"  # a demo value, like the demo passwords
+
+
+def demo_app(hass_port: int) -> dict[str, object]:
+    """The demo app, with the redirect URIs Home Assistant's OAuth2 helper uses."""
+    return {
+        "client_id": DEMO_APP_ID,
+        "client_secret": DEMO_APP_SECRET,
+        "name": "Tesla Token demo",
+        "redirect_uris": [
+            f"http://127.0.0.1:{hass_port}/auth/external/callback",
+            f"http://localhost:{hass_port}/auth/external/callback",
+            "https://my.home-assistant.io/redirect/oauth",
+        ],
+    }
+
+
 CONFIGURATION_YAML = """\
 # Written by scripts/develop: a minimal Home Assistant for the Tesla Token demo.
 homeassistant:
@@ -173,6 +192,8 @@ def main() -> int:
             str(args.emulator_https_port),
             "--ca-file",
             str(ca_file),
+            "--app",
+            json.dumps(demo_app(args.hass_port)),
         ],
         cwd=REPO,
         stdout=subprocess.DEVNULL,
@@ -217,6 +238,10 @@ Demo accounts (password: tesla-demo-password):
 {accounts}
 Captcha answers and MFA codes: {emulator_url}/__emulator__/captcha/latest and
   {emulator_url}/__emulator__/mfa/code?email=mfa@example.com&device=Phone
+
+Fleet API app (application credentials): client id {DEMO_APP_ID!r}, secret {DEMO_APP_SECRET!r}
+  authorize {emulator_url}/oauth2/v3/authorize   token {emulator_url}/oauth2/v3/token
+  Fleet API base {emulator_url} (GET /api/1/users/me, /api/1/users/region)
 
 Tesla's June 2026 gate: tokens minted over a connection Tesla dislikes get 403 from the Owner API.
   Which connections it accepts (default "any"; also "none", [{{"tls": "1.2"}}], …):

@@ -102,7 +102,7 @@ class Browser:
             self.form = form_inputs(page.text)
         return page
 
-    async def post(self, data: dict[str, str]) -> Page:
+    async def post(self, data: dict[str, str] | list[tuple[str, str]]) -> Page:
         url = f"{self.base}/authorize?{urlencode(self.query())}"
         async with self.http.post(url, data=data, allow_redirects=False) as response:
             page = await self._page(response)
