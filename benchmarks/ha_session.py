@@ -37,6 +37,7 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
 
 from custom_components.tesla_token.connection import (
     PROFILE_ORDER,
+    ConnectionProfile,
     async_token_transport,
 )
 from custom_components.tesla_token.const import (
@@ -136,9 +137,11 @@ def config_entry(emulator: Emulator, email: str, tokens: TokenSet) -> MockConfig
             tokens,
             email=email,
             server=ServerChoice(region=Region.GLOBAL, auth_url=emulator.global_sso),
+            connection=ConnectionProfile.HTTP11,
         ),
         options=dict(DEFAULT_OPTIONS),
         version=1,
+        minor_version=3,
     )
 
 

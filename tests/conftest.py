@@ -241,7 +241,7 @@ def mock_config_entry(
         data=entry_data(emulator, token_set),
         options=entry_options,
         version=1,
-        minor_version=2,
+        minor_version=3,
     )
 
 

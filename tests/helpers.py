@@ -11,6 +11,10 @@ from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
+from custom_components.tesla_token.connection import (
+    ConnectionProfile,
+    async_token_transport,
+)
 from custom_components.tesla_token.entry_data import build_entry_data
 from custom_components.tesla_token.flow_input import ServerChoice
 from custom_components.tesla_token.sso import Region, TeslaSso, TokenSet
@@ -69,12 +73,29 @@ async def mint_token_set(emulator: Emulator, email: str = EMAIL) -> TokenSet:
         )
 
 
+def https_sso(emulator: Emulator) -> str:
+    """The emulator's global SSO base on its HTTPS port (its CA: see `trust_emulator`)."""
+    return f"{emulator.https_url}/oauth2/v3"
+
+
+async def mint_over(
+    hass: HomeAssistant, emulator: Emulator, profile: ConnectionProfile
+) -> TokenSet:
+    """Tokens as a sign-in over `profile` gets them (Tesla judges that connection)."""
+    transport = await async_token_transport(hass, profile)
+    return await TeslaSso(transport, https_sso(emulator)).refresh(
+        emulator.state.mint_refresh_token(EMAIL)
+    )
+
+
 def entry_data(
     emulator: Emulator, tokens: TokenSet, email: str = EMAIL
 ) -> dict[str, Any]:
     """The config entry data the config flow writes for these tokens."""
     server = ServerChoice(region=Region.GLOBAL, auth_url=emulator.global_sso)
-    return build_entry_data(tokens, email=email, server=server)
+    return build_entry_data(
+        tokens, email=email, server=server, connection=ConnectionProfile.HTTP11
+    )
 
 
 def reauth_flows(hass: HomeAssistant, entry: ConfigEntry) -> list[str]:

@@ -35,6 +35,8 @@ from custom_components.tesla_token.const import (
     DEFAULT_OPTIONS,
     DOMAIN,
 )
+from custom_components.tesla_token.sso import AiohttpTransport
+from custom_components.tesla_token.token_store import token_store
 from emulator import (
     Account,
     CaptchaMode,
@@ -113,6 +115,7 @@ async def test_plain_sign_in_creates_the_entry(
     assert set(entry.data) == {
         "email", "region", "auth_url", "api_url", "issuer", "access_token",
         "refresh_token", "expires_at", "issued_at", "refresh_token_issued_at",
+        "connection", "api_access", "api_checked_at", "api_round_failed_at",
     }  # fmt: skip
     assert entry.data["email"] == OWNER
     assert entry.data["region"] == "global"
@@ -131,6 +134,10 @@ async def test_plain_sign_in_creates_the_entry(
     ]
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
+    # Minted over the first connection profile; set-up asked the API about it at once.
+    assert entry.data["connection"] == "http2"
+    assert entry.data["api_access"] == "accepted"
+    assert hass.states.get("sensor.owner_example_com_api_access").state == "accepted"
 
 
 async def test_captcha_with_a_wrong_answer_first(
@@ -489,8 +496,8 @@ async def test_unexpected_error_is_logged(
     await closed.close()  # a session that can no longer send anything
     result = await flow.start("token")
     with patch(
-        "custom_components.tesla_token.connection.async_token_session",
-        return_value=closed,
+        "custom_components.tesla_token.config_flow.async_token_transport",
+        return_value=AiohttpTransport(closed, 30),
     ):
         result = await flow.submit(result, {"refresh_token": token, **server(emulator)})
     assert result["errors"] == {"base": "unknown"}
@@ -1088,9 +1095,9 @@ async def test_a_set_up_retry_and_a_reconfigure_spend_the_single_use_token_once(
     await hass.config_entries.async_unload(entry.entry_id)
     # The access token expired while Home Assistant was off, and Tesla is down at start.
     now = dt_util.utcnow().timestamp()
-    hass.config_entries.async_update_entry(
+    await token_store(hass, entry.entry_id).async_save(
         entry,
-        data={**entry.data, "issued_at": now - 8 * 3600 - 60, "expires_at": now - 60},
+        {**entry.data, "issued_at": now - 8 * 3600 - 60, "expires_at": now - 60},
     )
     emulator.state.set_fault("token", Fault(FaultKind.STATUS, status=503))
     await hass.config_entries.async_setup(entry.entry_id)

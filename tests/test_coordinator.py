@@ -29,6 +29,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
+from custom_components.tesla_token.connection import ConnectionProfile
 from custom_components.tesla_token.const import (
     CONF_EXPIRES_AT,
     CONF_ISSUED_AT,
@@ -611,6 +612,7 @@ async def test_an_unexpected_error_does_not_stop_the_schedule(
 # Refreshes at a scripted SSO server (a proxy of the person's choosing).
 
 TOKEN = "/oauth2/v3/token"
+PRODUCTS = "/api/1/products"
 # Where Tesla's Fleet API tokens come from: a Tesla host, but no SSO server of this client.
 FLEET_ISSUER = "https://fleet-auth.prd.vn.cloud.tesla.com/oauth2/v3/nts"
 SUB = "2d1f6c4e-0000-4000-8000-00000000f1ee"
@@ -656,10 +658,11 @@ def _entry(server: OddServer, refresh_token: str, sub: str = SUB) -> MockConfigE
             tokens,
             email=EMAIL,
             server=ServerChoice(region=Region.GLOBAL, auth_url=server.sso),
+            connection=ConnectionProfile.HTTP11,
         ),
         options=dict(DEFAULT_OPTIONS),
         version=1,
-        minor_version=2,
+        minor_version=3,
     )
 
 
@@ -704,7 +707,8 @@ async def test_the_new_token_is_stored_and_the_next_refresh_goes_to_the_same_ser
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    assert server.requests == []  # fresh tokens: nothing to do at start-up
+    # Fresh tokens: no refresh at start-up, only the check of a token never checked.
+    assert server.requests == [("GET", PRODUCTS)]
 
     await _refresh(hass, entry.entry_id, freezer)
     await _refresh(hass, entry.entry_id, freezer)
@@ -712,8 +716,8 @@ async def test_the_new_token_is_stored_and_the_next_refresh_goes_to_the_same_ser
     assert hass.states.get(STATUS).state == "valid"
     assert entry.data[CONF_REFRESH_TOKEN] == issued[-1]
     assert entry.data[CONF_ISSUER] == server.sso
-    assert server.requests == [("POST", TOKEN)] * 2
-    sent = [json.loads(body)["refresh_token"] for body in server.bodies]
+    assert server.requests[1:] == [("POST", TOKEN), ("GET", PRODUCTS)] * 2
+    sent = [json.loads(body)["refresh_token"] for body in server.bodies if body]
     assert sent == [
         first,
         issued[0],
@@ -754,7 +758,9 @@ async def test_token_requests_carry_no_cookies(
     await _refresh(hass, result["result"].entry_id, freezer)
 
     assert result["result"].data[CONF_REFRESH_TOKEN] == issued[-1]
-    assert server.requests == [("POST", TOKEN)] * 3
+    # Each new token is checked at the API (this server has none: the check finds it out
+    # of reach and changes nothing).
+    assert server.requests == [("POST", TOKEN), ("GET", PRODUCTS)] * 3
     assert cookies == [None, None, None]
 
 
@@ -851,8 +857,11 @@ async def test_untrusted_issuer_needs_sign_in(
     """Tokens whose issuer is not a trusted server are never sent there; sign in again."""
     failures = async_capture_events(hass, EVENT_TOKEN_REFRESH_FAILED)
     mock_config_entry.add_to_hass(hass)
+    # Tesla's own server, and no API check (it would go to Tesla's API).
     hass.config_entries.async_update_entry(
-        mock_config_entry, data={**mock_config_entry.data, "auth_url": None}
+        mock_config_entry,
+        data={**mock_config_entry.data, "auth_url": None},
+        options={**mock_config_entry.options, "api_check": False},
     )
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()

@@ -14,10 +14,10 @@ from homeassistant.core import DOMAIN as HOMEASSISTANT_DOMAIN, HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.tesla_token.connection import ConnectionProfile
 from custom_components.tesla_token.const import (
     CONF_ISSUED_AT,
     CONF_REFUSED_ISSUED_AT,
-    DEFAULT_OPTIONS,
     DOMAIN,
 )
 from custom_components.tesla_token.sso import TokenSet
@@ -28,6 +28,8 @@ from tests.helpers import (
     advance,
     advance_in_steps,
     entry_data,
+    https_sso,
+    mint_over,
     mint_token_set,
     reauth_flows,
     token_requests,
@@ -169,17 +171,42 @@ async def test_sign_in_again_heals(
     assert token_requests(emulator) == 0
 
 
-def entry_of_release_1_1(data: dict[str, Any]) -> MockConfigEntry:
-    """An entry as the release before 1.2 stored it (entry_data.build_entry_data's keys)."""
+# The entry data keys and options of releases before 1.3 (entry versions 1.1 and 1.2).
+KEYS_BEFORE_1_3 = (
+    "email", "region", "auth_url", "issuer", "access_token", "refresh_token",
+    "expires_at", "issued_at", "refresh_token_issued_at",
+)  # fmt: skip
+OPTIONS_BEFORE_1_3 = {
+    "refresh_mode": "lifetime_share",
+    "refresh_share": 75,
+    "refresh_minutes_before": 60,
+    "repair_grace_minutes": 60,
+    "allow_token_action": False,
+}
+
+
+def data_before_1_3(emulator: Emulator, tokens: TokenSet) -> dict[str, Any]:
+    """Entry data as releases before 1.3 stored it."""
+    data = entry_data(emulator, tokens)
+    return {key: data[key] for key in KEYS_BEFORE_1_3}
+
+
+def entry_of_release(data: dict[str, Any], minor_version: int) -> MockConfigEntry:
+    """An entry as the release of entry version 1.`minor_version` stored it."""
     return MockConfigEntry(
         domain=DOMAIN,
         title=EMAIL,
         unique_id="owner",
         data=data,
-        options=dict(DEFAULT_OPTIONS),
+        options=dict(OPTIONS_BEFORE_1_3),
         version=1,
-        minor_version=1,
+        minor_version=minor_version,
     )
+
+
+def entry_of_release_1_1(data: dict[str, Any]) -> MockConfigEntry:
+    """An entry as the release before 1.2 stored it."""
+    return entry_of_release(data, 1)
 
 
 def refused_issue_of_release_1_1(
@@ -208,14 +235,15 @@ async def test_an_entry_of_release_1_1_loads_and_refreshes_without_sign_in(
     token_set: TokenSet,
 ) -> None:
     """The stored data stays as it was; the refresh schedule goes on."""
-    data = entry_data(emulator, token_set)
+    data = data_before_1_3(emulator, token_set)
     entry = entry_of_release_1_1(data)
 
     await set_up(hass, entry)
 
     assert entry.state is ConfigEntryState.LOADED
-    assert (entry.version, entry.minor_version) == (1, 2)
-    assert entry.data == data
+    assert (entry.version, entry.minor_version) == (1, 3)
+    assert {key: entry.data[key] for key in data} == data
+    assert token_requests(emulator) == 0
     await advance(hass, frozen_time, 6 * HOUR)
     assert token_requests(emulator) == 1
     assert hass.states.get(STATUS).state == "valid"
@@ -228,7 +256,7 @@ async def test_refused_tokens_of_release_1_1_still_need_a_sign_in(
     token_set: TokenSet,
 ) -> None:
     """The old "sign in again" issue becomes the entry's note; Home Assistant's issue stays."""
-    entry = entry_of_release_1_1(entry_data(emulator, token_set))
+    entry = entry_of_release_1_1(data_before_1_3(emulator, token_set))
     entry.add_to_hass(hass)
     issue_id = refused_issue_of_release_1_1(hass, entry, token_set.issued_at)
     emulator.state.revoke(EMAIL)
@@ -236,7 +264,7 @@ async def test_refused_tokens_of_release_1_1_still_need_a_sign_in(
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
 
-    assert (entry.version, entry.minor_version) == (1, 2)
+    assert (entry.version, entry.minor_version) == (1, 3)
     assert entry.data[CONF_REFUSED_ISSUED_AT] == token_set.issued_at
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
     # Checked again at once, though not due for hours: still refused.
@@ -252,7 +280,7 @@ async def test_a_stale_refusal_of_release_1_1_is_forgotten(
     token_set: TokenSet,
 ) -> None:
     """An issue about tokens a sign-in has replaced since asks for nothing."""
-    entry = entry_of_release_1_1(entry_data(emulator, token_set))
+    entry = entry_of_release_1_1(data_before_1_3(emulator, token_set))
     entry.add_to_hass(hass)
     issue_id = refused_issue_of_release_1_1(hass, entry, token_set.issued_at - 3600)
 
@@ -263,3 +291,36 @@ async def test_a_stale_refusal_of_release_1_1_is_forgotten(
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
     assert token_requests(emulator) == 0
     assert hass.states.get(STATUS).state == "valid"
+
+
+async def test_an_entry_of_release_1_2_moves_to_a_connection_tesla_accepts(
+    hass: HomeAssistant, trust_emulator: Emulator, frozen_time: FrozenDateTimeFactory
+) -> None:
+    """An entry stored by the last release (1.2) loads without a sign-in, gets the new options,
+    and its HTTP/1.1 token, refused since Tesla takes only HTTP/2, is replaced over HTTP/2."""
+    emulator = trust_emulator
+    emulator.state.scenario = emulator.state.scenario.updated(
+        {"accepted_connections": [{"http": "2"}]}
+    )
+    tokens = await mint_over(hass, emulator, ConnectionProfile.HTTP11)
+    data = {
+        **data_before_1_3(emulator, tokens),
+        "auth_url": https_sso(emulator),
+    }
+    entry = entry_of_release(data, 2)
+    emulator.state.clear_requests()
+
+    await set_up(hass, entry)
+
+    assert entry.state is ConfigEntryState.LOADED
+    assert (entry.version, entry.minor_version) == (1, 3)
+    assert entry.options == {
+        **OPTIONS_BEFORE_1_3,
+        "api_check": True,
+        "connection_choice": "automatic",
+    }
+    assert entry.data["connection"] == "http2"
+    assert entry.data["api_access"] == "accepted"
+    assert token_requests(emulator) == 1
+    assert hass.states.get(STATUS).state == "valid"
+    assert not reauth_flows(hass, entry)

@@ -1,4 +1,4 @@
-"""Tests of the options flow: when to refresh, when a problem becomes a repair, the token action."""
+"""Tests of the options flow: schedule, repair grace, token action, API check, connection."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ CHANGED = {
     "refresh_minutes_before": 30,
     "repair_grace_minutes": 120,
     "allow_token_action": True,
+    "api_check": False,
+    "connection_choice": "tls12",
 }
 
 
@@ -74,6 +76,7 @@ async def test_options_change_and_reload(
         ("refresh_minutes_before", 421),
         ("repair_grace_minutes", 4),
         ("refresh_mode", "sometimes"),
+        ("connection_choice", "http3"),
     ],
 )
 async def test_values_out_of_range_are_refused(

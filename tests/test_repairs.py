@@ -111,7 +111,7 @@ async def test_an_email_from_tesla_is_shown_as_text(
         data=entry_data(emulator, tokens, email),
         options=dict(DEFAULT_OPTIONS),
         version=1,
-        minor_version=2,
+        minor_version=3,
     )
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)

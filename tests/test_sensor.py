@@ -26,7 +26,7 @@ async def test_sensors(
         entity_registry, init_integration.entry_id
     )
 
-    assert len(entries) == 6
+    assert len(entries) == 9
     for entity_entry in entries:
         assert entity_entry == snapshot(name=f"{entity_entry.entity_id}-entry")
         assert hass.states.get(entity_entry.entity_id) == snapshot(

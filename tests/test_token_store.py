@@ -18,6 +18,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.tesla_token.const import (
+    CONF_API_ACCESS,
+    CONF_API_CHECKED_AT,
     CONF_ISSUED_AT,
     CONF_REFRESH_TOKEN,
     DOMAIN,
@@ -28,6 +30,15 @@ from emulator import Emulator, RefreshRotation
 from tests.helpers import STATUS, entry_data, token_requests
 
 CONFIG_ENTRIES = "core.config_entries"
+
+
+def without_verdict(data: Any) -> dict[str, Any]:
+    """Entry data less what set-up's API check adds (its verdict and when)."""
+    return {
+        key: value
+        for key, value in data.items()
+        if key not in (CONF_API_ACCESS, CONF_API_CHECKED_AT)
+    }
 
 
 def token_file(entry: MockConfigEntry) -> str:
@@ -124,7 +135,9 @@ async def test_set_up_takes_the_newer_token_from_the_token_file(
 
     await set_up(hass, mock_config_entry)
 
-    assert mock_config_entry.data == entry_data(emulator, rotated)
+    assert without_verdict(mock_config_entry.data) == without_verdict(
+        entry_data(emulator, rotated)
+    )
     assert "continuing with the one written at once" in caplog.text
     await refresh(hass, mock_config_entry)  # the spent token would be refused here
     assert token_requests(emulator) == 1
@@ -147,7 +160,7 @@ async def test_an_older_token_file_does_not_override_a_newer_entry(
     await set_up(hass, mock_config_entry)
 
     assert mock_config_entry.state is ConfigEntryState.LOADED
-    assert mock_config_entry.data == data
+    assert without_verdict(mock_config_entry.data) == without_verdict(data)
 
 
 @pytest.mark.parametrize(
@@ -173,7 +186,7 @@ async def test_a_token_file_that_makes_no_sense_is_ignored(
     await set_up(hass, mock_config_entry)
 
     assert mock_config_entry.state is ConfigEntryState.LOADED
-    assert mock_config_entry.data == data
+    assert without_verdict(mock_config_entry.data) == without_verdict(data)
 
 
 async def test_an_entry_of_the_previous_release_loads_unchanged(
@@ -182,13 +195,16 @@ async def test_an_entry_of_the_previous_release_loads_unchanged(
     emulator: Emulator,
     mock_config_entry: MockConfigEntry,
 ) -> None:
-    """No token file yet: the entry is used as stored; the first refresh writes the file."""
+    """No token file yet: the entry's tokens are used as stored; the file follows the entry."""
     data = dict(mock_config_entry.data)
     await set_up(hass, mock_config_entry)
 
     assert mock_config_entry.state is ConfigEntryState.LOADED
-    assert mock_config_entry.data == data
-    assert token_file(mock_config_entry) not in hass_storage
+    assert without_verdict(mock_config_entry.data) == without_verdict(data)
+    # The API check's verdict is saved like the tokens: the file mirrors the entry.
+    assert hass_storage[token_file(mock_config_entry)]["data"] == dict(
+        mock_config_entry.data
+    )
 
     await refresh(hass, mock_config_entry)
     assert hass_storage[token_file(mock_config_entry)]["data"] == dict(

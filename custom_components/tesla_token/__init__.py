@@ -7,7 +7,17 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, issue_registry as ir
 from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_REFUSED_ISSUED_AT, DOMAIN, LOGGER
+from .connection import ConnectionProfile
+from .const import (
+    CONF_API_CHECK,
+    CONF_CONNECTION,
+    CONF_CONNECTION_CHOICE,
+    CONF_REFUSED_ISSUED_AT,
+    CONNECTION_AUTOMATIC,
+    DEFAULT_API_CHECK,
+    DOMAIN,
+    LOGGER,
+)
 from .coordinator import TeslaTokenConfigEntry, TeslaTokenCoordinator
 from .repairs import async_delete_issues
 from .services import async_setup_services
@@ -50,16 +60,27 @@ async def async_remove_entry(hass: HomeAssistant, entry: TeslaTokenConfigEntry) 
 async def async_migrate_entry(
     hass: HomeAssistant, entry: TeslaTokenConfigEntry
 ) -> bool:
-    """Bring an entry of version 1.1 to 1.2 (Home Assistant refuses newer versions itself).
+    """Bring an entry of version 1.1 or 1.2 to 1.3 (Home Assistant refuses newer ones itself).
 
     1.1 remembered the tokens Tesla refused in a repair issue of its own; 1.2 in the entry.
+    1.3 remembers the connection profile that minted the tokens (earlier releases refreshed
+    over aiohttp: HTTP/1.1) and has the API check and connection options.
     """
-    issue_id = f"reauth_required_{entry.entry_id}"
-    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
     data = dict(entry.data)
-    if issue is not None and issue.data is not None:
-        data[CONF_REFUSED_ISSUED_AT] = issue.data.get("issued_at")
-    ir.async_delete_issue(hass, DOMAIN, issue_id)
-    hass.config_entries.async_update_entry(entry, data=data, minor_version=2)
-    LOGGER.debug("Migrated %s to version 1.2", entry.title)
+    if entry.minor_version < 2:
+        issue_id = f"reauth_required_{entry.entry_id}"
+        issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+        if issue is not None and issue.data is not None:
+            data[CONF_REFUSED_ISSUED_AT] = issue.data.get("issued_at")
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+    data.setdefault(CONF_CONNECTION, ConnectionProfile.HTTP11.value)
+    options = {
+        CONF_API_CHECK: DEFAULT_API_CHECK,
+        CONF_CONNECTION_CHOICE: CONNECTION_AUTOMATIC,
+        **entry.options,
+    }
+    hass.config_entries.async_update_entry(
+        entry, data=data, options=options, minor_version=3
+    )
+    LOGGER.debug("Migrated %s to version 1.3", entry.title)
     return True

@@ -19,11 +19,8 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_CODE, CONF_DEVICE, CONF_EMAIL, CONF_PASSWORD
 from homeassistant.core import callback
 
-from .connection import (
-    ConnectionProfile,
-    async_get_token_transport,
-    async_token_transport,
-)
+from .connection import PROFILE_ORDER, async_get_token_transport, async_token_transport
+from .connection_plan import first_profile
 from .const import CONF_REFRESH_TOKEN, DEFAULT_OPTIONS, DOMAIN
 from .entry_data import build_entry_data
 from .flow_errors import (
@@ -72,11 +69,13 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
     """Sign in to a Tesla account and store its tokens."""
 
     VERSION = 1
-    MINOR_VERSION = 2
+    MINOR_VERSION = 3
 
     def __init__(self) -> None:
         """Start with no sign-in running."""
         self._server = ServerChoice(Region.GLOBAL)
+        # How requests reach Tesla: the entry's profile (reauth, reconfigure), else the first.
+        self._connection = PROFILE_ORDER[0]
         self._sign_in = PasswordSignInState()
         # The browser sign-in, kept across retries so its link (PKCE, state) stays valid.
         self._browser: BrowserSignIn | None = None
@@ -101,6 +100,8 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
         """The stored token stopped working: sign in again to the same account."""
         self._sign_in.email = entry_data[CONF_EMAIL]
         self._server = ServerChoice.from_entry(entry_data)
+        entry = self._get_reauth_entry()
+        self._connection = first_profile(entry.options, entry_data)
         return await self.async_step_reauth_confirm()
 
     async def async_step_reauth_confirm(
@@ -119,6 +120,7 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
         """Switch region or server, or replace the refresh token, keeping the entry."""
         entry = self._get_reconfigure_entry()
         error: StepError | None = None
+        self._connection = first_profile(entry.options, entry.data)
         if user_input is None:
             self._server = ServerChoice.from_entry(entry.data)
         else:
@@ -144,6 +146,7 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
                         tokens,
                         email=tokens.email or entry.data[CONF_EMAIL],
                         server=self._server,
+                        connection=self._connection,
                     )
                     # On disk first: the reload reads the token file.
                     await store.async_save(entry, {**entry.data, **data})
@@ -167,6 +170,7 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
             self._server = ServerChoice.from_input(user_input)
             step = await self._sign_in.async_begin(
                 self.hass,
+                self._connection,
                 self._server.base,
                 user_input[CONF_EMAIL].strip(),
                 user_input[CONF_PASSWORD],
@@ -280,7 +284,7 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         if self._browser is None:
             self._browser = TeslaSso(
-                async_get_token_transport(self.hass, ConnectionProfile.HTTP11),
+                async_get_token_transport(self.hass, self._connection),
                 self._server.base,
             ).browser_sign_in()
         return self._show_form(
@@ -341,7 +345,7 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
         if token_kind(refresh_token) in _LEGACY_KINDS:
             raise InvalidInputError(LEGACY_TOKEN)
         return await TeslaSso(
-            await async_token_transport(self.hass, ConnectionProfile.HTTP11),
+            await async_token_transport(self.hass, self._connection),
             self._server.base,
         ).refresh(refresh_token)
 
@@ -378,7 +382,9 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
                 be lost otherwise).
         """
         email = tokens.email or self._sign_in.email
-        data = build_entry_data(tokens, email=email, server=self._server)
+        data = build_entry_data(
+            tokens, email=email, server=self._server, connection=self._connection
+        )
         await self.async_set_unique_id(tokens.subject, raise_on_progress=False)
         if self.source == SOURCE_REAUTH:
             self._abort_if_unique_id_mismatch(reason="reauth_account_mismatch")

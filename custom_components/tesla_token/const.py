@@ -22,6 +22,13 @@ CONF_REFRESH_TOKEN_ISSUED_AT: Final = "refresh_token_issued_at"  # epoch seconds
 # The issued_at of the tokens Tesla refused (since entry version 1.2): a sign-in since then
 # stores tokens issued at another time.
 CONF_REFUSED_ISSUED_AT: Final = "refused_issued_at"
+# Since entry version 1.3: the connection profile that minted the stored tokens, what Tesla's
+# API said of them (None: not checked yet) and when it last answered.
+CONF_CONNECTION: Final = "connection"
+CONF_API_ACCESS: Final = "api_access"
+CONF_API_CHECKED_AT: Final = "api_checked_at"  # epoch seconds or None
+# When a whole round of connection profiles ended refused (None: not since the last success).
+CONF_API_ROUND_FAILED_AT: Final = "api_round_failed_at"
 
 # Options.
 CONF_REFRESH_MODE: Final = "refresh_mode"
@@ -31,12 +38,16 @@ CONF_REFRESH_SHARE: Final = "refresh_share"  # percent of the access token's lif
 CONF_REFRESH_MINUTES_BEFORE: Final = "refresh_minutes_before"
 CONF_REPAIR_GRACE_MINUTES: Final = "repair_grace_minutes"
 CONF_ALLOW_TOKEN_ACTION: Final = "allow_token_action"
+CONF_API_CHECK: Final = "api_check"
+CONF_CONNECTION_CHOICE: Final = "connection_choice"  # "automatic" or one profile
+CONNECTION_AUTOMATIC: Final = "automatic"
 
 DEFAULT_REFRESH_MODE: Final = REFRESH_MODE_LIFETIME_SHARE
 DEFAULT_REFRESH_SHARE: Final = 75
 DEFAULT_REFRESH_MINUTES_BEFORE: Final = 60
 DEFAULT_REPAIR_GRACE_MINUTES: Final = 60
 DEFAULT_ALLOW_TOKEN_ACTION: Final = False
+DEFAULT_API_CHECK: Final = True
 
 DEFAULT_OPTIONS: Final[dict[str, str | int | bool]] = {
     CONF_REFRESH_MODE: DEFAULT_REFRESH_MODE,
@@ -44,17 +55,21 @@ DEFAULT_OPTIONS: Final[dict[str, str | int | bool]] = {
     CONF_REFRESH_MINUTES_BEFORE: DEFAULT_REFRESH_MINUTES_BEFORE,
     CONF_REPAIR_GRACE_MINUTES: DEFAULT_REPAIR_GRACE_MINUTES,
     CONF_ALLOW_TOKEN_ACTION: DEFAULT_ALLOW_TOKEN_ACTION,
+    CONF_API_CHECK: DEFAULT_API_CHECK,
+    CONF_CONNECTION_CHOICE: CONNECTION_AUTOMATIC,
 }
 
 # Events and actions.
 EVENT_TOKEN_REFRESHED: Final = f"{DOMAIN}_refreshed"
 EVENT_TOKEN_REFRESH_FAILED: Final = f"{DOMAIN}_refresh_failed"
+EVENT_API_REJECTED: Final = f"{DOMAIN}_api_rejected"
 SERVICE_REFRESH: Final = "refresh"
 SERVICE_GET_ACCESS_TOKEN: Final = "get_access_token"
 
 # Repair issue ids (suffixed with the entry id).
 ISSUE_REFRESH_FAILING: Final = "refresh_failing"
 ISSUE_CLOCK_SKEW: Final = "clock_skew"
+ISSUE_API_REJECTED: Final = "api_rejected"
 # The clock skew issue's texts: Home Assistant's clock is ahead of Tesla's, or behind it.
 ISSUE_CLOCK_AHEAD: Final = "clock_ahead"
 ISSUE_CLOCK_BEHIND: Final = "clock_behind"

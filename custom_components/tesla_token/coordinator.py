@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
 import time
-from typing import Final, override
+from typing import Any, Final, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_ACCESS_TOKEN, CONF_EMAIL, CONF_REGION
@@ -20,20 +21,32 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from .clock_skew import is_notable, log_skew, stored_clock_offset
-from .connection import ConnectionProfile, async_get_token_transport
+from .connection import ConnectionProfile, async_token_transport
+from .connection_plan import (
+    api_check_enabled,
+    profiles_to_try,
+    remembered_profile,
+    stored_token_checked,
+)
 from .const import (
+    CONF_API_ACCESS,
+    CONF_API_CHECKED_AT,
+    CONF_API_ROUND_FAILED_AT,
     CONF_AUTH_URL,
+    CONF_CONNECTION,
     CONF_EXPIRES_AT,
     CONF_ISSUED_AT,
     CONF_ISSUER,
     CONF_REFRESH_TOKEN,
     CONF_REFUSED_ISSUED_AT,
     DOMAIN,
+    EVENT_API_REJECTED,
     EVENT_TOKEN_REFRESH_FAILED,
     EVENT_TOKEN_REFRESHED,
     LOGGER,
 )
 from .entry_data import token_data
+from .flow_input import ServerChoice
 from .refresh_errors import (
     InvalidLifetimeError,
     RefreshFailedError,
@@ -42,7 +55,9 @@ from .refresh_errors import (
 )
 from .refresh_schedule import forced_refresh_waits, is_refresh_due, next_refresh_at
 from .repairs import (
+    async_create_api_rejected_issue,
     async_create_refresh_failing_issue,
+    async_delete_api_rejected_issue,
     async_delete_issues,
     async_delete_refresh_failing_issue,
     async_update_clock_skew_issue,
@@ -50,6 +65,7 @@ from .repairs import (
 from .retry_plan import grace_period_ends_at, plan_retry
 from .sso import (
     SSO_BASES,
+    ApiAccess,
     Region,
     TemporaryFailure,
     TeslaSso,
@@ -57,7 +73,13 @@ from .sso import (
     TeslaSsoTemporaryError,
     TokenSet,
 )
-from .token_state import FailureRun, TokenState, describe_token
+from .token_state import (
+    API_CHECK_HISTORY,
+    ApiCheck,
+    FailureRun,
+    TokenState,
+    describe_token,
+)
 from .token_store import token_store, tokens_refused, without_refusal
 
 type TeslaTokenConfigEntry = ConfigEntry[TeslaTokenCoordinator]
@@ -97,7 +119,6 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
             update_interval=None,
             always_update=False,
         )
-        self._transport = async_get_token_transport(hass, ConnectionProfile.HTTP11)
         self._token_store = token_store(hass, entry.entry_id)
         self._stopped = False
         self._failures = FailureRun()
@@ -108,6 +129,8 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
         self._unsub_expiry_timer: CALLBACK_TYPE | None = None
         self._unsub_grace_timer: CALLBACK_TYPE | None = None
         self._clock_warned = False
+        # The last answers of Tesla's API, for diagnostics (never a token).
+        self._api_checks: deque[ApiCheck] = deque(maxlen=API_CHECK_HISTORY)
 
     @property
     def account(self) -> str:
@@ -155,7 +178,7 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
                 return
             requested = self._should_request(force, scheduled, min_validity)
             if requested:
-                await self._async_request()
+                await self._async_request(new_round=force and not scheduled)
             if self.reauth_required:
                 raise TokenRefusedError(self.account)
             if (requested or force) and self._failures.last_reason is not None:
@@ -189,13 +212,59 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
             return False
         return self._is_due(min_validity)
 
-    async def _async_request(self) -> None:
-        """Ask Tesla for new tokens, store them first, then tell everyone."""
+    async def _async_request(
+        self, *, new_round: bool = False, check_first: bool = False
+    ) -> None:
+        """Ask Tesla for new tokens, over further profiles while its API refuses them.
+
+        Every new token is stored first, then checked against Tesla's API (when the check is
+        on). In automatic mode a refused token is refreshed at once over the next profile,
+        one refresh per profile; a token the API does not know (401) is refreshed once more.
+
+        Args:
+            new_round: a person asked: a failed round's pause does not hold this one back.
+            check_first: check the stored token before refreshing (it was never checked).
+        """
+        profiles = list(
+            profiles_to_try(
+                self.config_entry.options,
+                self.config_entry.data,
+                now=time.time(),
+                new_round=new_round,
+            )
+        )
+        if check_first:
+            # The stored token's own profile comes first: it is the one to judge.
+            stored = remembered_profile(self.config_entry.data)
+            profiles = [stored, *(p for p in profiles if p != stored)]
+        round_size = len(profiles)
+        refused: list[ConnectionProfile] = []
+        verdict: ApiAccess | None = None
+        asked_again = False
+        need_tokens = not check_first
+        while profiles:
+            profile = profiles[0]
+            if need_tokens and not await self._async_refresh_over(profile):
+                return  # a failure, handled (backoff, events) like any other
+            need_tokens = True
+            if not api_check_enabled(self.config_entry.options):
+                break
+            verdict = await self._async_check(profile)
+            if verdict is ApiAccess.UNAUTHORIZED and not asked_again:
+                asked_again = True  # the API does not know it yet: one more refresh
+                continue
+            if verdict is not ApiAccess.REJECTED:
+                break
+            refused.append(profiles.pop(0))
+        await self._async_handle_api_verdict(verdict, refused, round_size)
+
+    async def _async_refresh_over(self, profile: ConnectionProfile) -> bool:
+        """Refresh once over `profile`; return whether new tokens were stored and published."""
         data = self.config_entry.data
         self._last_request = time.time()
         try:
             sso = TeslaSso(
-                self._transport,
+                await async_token_transport(self.hass, profile),
                 data.get(CONF_AUTH_URL) or SSO_BASES[Region(data[CONF_REGION])],
             )
             tokens = await sso.refresh(
@@ -213,9 +282,9 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
             self._handle_temporary_failure(err)
         else:
             if tokens.expires_at > tokens.issued_at:
-                await self._async_store(tokens)
+                await self._async_store(tokens, profile)
                 self._handle_success(tokens)
-                return
+                return True
             # No lifetime: keep its refresh token (the old one may be spent), not its
             # access token, and retry as after a failure.
             await self._async_store(
@@ -224,28 +293,79 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
                     access_token=self.access_token,
                     issued_at=float(data[CONF_ISSUED_AT]),
                     expires_at=self.expires_at,
-                )
+                ),
+                profile,
             )
             self._handle_temporary_failure(InvalidLifetimeError("no lifetime left"))
+        return False
 
-    async def _async_store(self, tokens: TokenSet) -> None:
+    async def _async_check(self, profile: ConnectionProfile) -> ApiAccess:
+        """Ask Tesla's API whether it accepts the stored access token (read-only).
+
+        An answer is remembered in the entry with its time; an API out of reach leaves the
+        last verdict as it was (the next refresh checks again).
+        """
+        data = self.config_entry.data
+        sso = TeslaSso(
+            await async_token_transport(self.hass, profile),
+            data.get(CONF_AUTH_URL) or SSO_BASES[Region(data[CONF_REGION])],
+        )
+        try:
+            verdict = await sso.check_api_access(
+                self.access_token, ServerChoice.from_entry(data).api_base
+            )
+        except Exception:  # noqa: BLE001 - a bug in the check must not stop the refresh
+            LOGGER.exception("Unexpected error checking the token of %s", self.account)
+            verdict = ApiAccess.UNREACHABLE
+        now = time.time()
+        self._api_checks.append(
+            ApiCheck(
+                at=dt_util.utc_from_timestamp(now), connection=profile, outcome=verdict
+            )
+        )
+        LOGGER.debug(
+            "Tesla's API %s the token of %s (connection %s)",
+            verdict,
+            self.account,
+            profile,
+        )
+        if verdict is not ApiAccess.UNREACHABLE:
+            await self._async_save({CONF_API_ACCESS: verdict, CONF_API_CHECKED_AT: now})
+        return verdict
+
+    async def _async_save(self, changes: dict[str, Any]) -> None:
+        """Change entry data beside the tokens (the token file keeps mirroring the entry)."""
+        await self._token_store.async_save(
+            self.config_entry, {**self.config_entry.data, **changes}
+        )
+
+    async def _async_store(self, tokens: TokenSet, profile: ConnectionProfile) -> None:
         """Write new tokens to disk at once: a rotated refresh token must never be lost."""
         data = without_refusal(self.config_entry.data)
-        await self._token_store.async_save(self.config_entry, data | token_data(tokens))
+        await self._token_store.async_save(
+            self.config_entry, data | token_data(tokens) | {CONF_CONNECTION: profile}
+        )
 
     @override
     async def _async_setup(self) -> None:
         """Decide once whether the entry can be set up, refreshing when due.
 
-        Tokens Tesla refused before (and no sign-in since) are tried again at once.
+        Tokens Tesla refused before (and no sign-in since) are tried again at once; a token
+        Tesla's API never judged (a new sign-in, an entry of an earlier release) is checked.
         """
-        if not self.reauth_required and not self._is_due():
-            # Continue from the stored expiry without a request.
-            self._schedule_refresh_at(self._regular_refresh_time())
-            self._check_clock(stored_clock_offset(self.config_entry.data))
-            self._publish()
-            return
+        data = self.config_entry.data
         try:
+            if not self.reauth_required and not self._is_due():
+                # Continue from the stored expiry without a refresh.
+                self._check_clock(stored_clock_offset(data))
+                if api_check_enabled(
+                    self.config_entry.options
+                ) and not stored_token_checked(data):
+                    await self._async_check_stored_token()
+                if self._next_refresh is None:  # no refresh since: the stored schedule
+                    self._schedule_refresh_at(self._regular_refresh_time())
+                self._publish()
+                return
             await self.async_refresh_token(force=True)
         except TokenRefusedError as err:
             raise ConfigEntryAuthFailed(
@@ -260,6 +380,17 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
                     translation_key="refresh_failed",
                     translation_placeholders={"reason": err.reason},
                 ) from err
+
+    async def _async_check_stored_token(self) -> None:
+        """Check the stored token (refreshing over other profiles if refused).
+
+        Raises:
+            TokenRefusedError: a fallback refresh found the refresh token refused.
+        """
+        async with self.refresh_lock:
+            await self._async_request(check_first=True)
+            if self.reauth_required:
+                raise TokenRefusedError(self.account)
 
     @override
     async def _async_update_data(self) -> TokenState:
@@ -362,6 +493,44 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
         # Home Assistant's reauth flow raises its own issue (once, however often called).
         entry.async_start_reauth(self.hass)
 
+    async def _async_handle_api_verdict(
+        self,
+        verdict: ApiAccess | None,
+        refused: list[ConnectionProfile],
+        round_size: int,
+    ) -> None:
+        """Tell what Tesla's API said of the final token of a request (None: not checked).
+
+        Args:
+            verdict: the last check's outcome (None when the check is off).
+            refused: the profiles whose tokens the API refused, in the order tried.
+            round_size: how many profiles the request could try.
+        """
+        entry = self.config_entry
+        if verdict is ApiAccess.REJECTED:
+            tried = ", ".join(refused)
+            if round_size > 1 and len(refused) == round_size:
+                # Every profile refused: the next round waits (see connection_plan).
+                await self._async_save({CONF_API_ROUND_FAILED_AT: time.time()})
+            LOGGER.warning(
+                "Tesla's API refuses the token of %s (connections tried: %s)",
+                self.account,
+                tried,
+            )
+            self._fire(EVENT_API_REJECTED, connections=tried)
+            async_create_api_rejected_issue(self.hass, entry, tried)
+        elif verdict is not ApiAccess.UNREACHABLE:
+            if verdict is ApiAccess.ACCEPTED and refused:
+                LOGGER.info(
+                    "Tesla's API accepts the token of %s refreshed over connection %s",
+                    self.account,
+                    entry.data[CONF_CONNECTION],
+                )
+            if entry.data.get(CONF_API_ROUND_FAILED_AT) is not None:
+                await self._async_save({CONF_API_ROUND_FAILED_AT: None})
+            async_delete_api_rejected_issue(self.hass, entry.entry_id)
+        self._publish()
+
     @callback
     def _fire(self, event_type: str, **data: str) -> None:
         """Fire an event about this account (with a time or a short reason; never a token)."""
@@ -389,6 +558,8 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
             now=time.time(),
             failures=self._failures,
             next_refresh=self._next_refresh,
+            api_check=api_check_enabled(self.config_entry.options),
+            api_checks=tuple(self._api_checks),
         )
 
     @callback

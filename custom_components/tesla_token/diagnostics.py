@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Final
 
 from homeassistant.components.diagnostics import async_redact_data
@@ -29,8 +30,16 @@ TO_REDACT: Final = {
 
 
 def _jsonable(value: Any) -> Any:
-    """Return datetimes as ISO strings."""
-    return value.isoformat() if isinstance(value, datetime) else value
+    """Return datetimes as ISO strings and enums as their values (also inside lists, dicts)."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    return value
 
 
 def _coordinator_state(entry: TeslaTokenConfigEntry) -> dict[str, Any] | None:

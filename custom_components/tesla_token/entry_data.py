@@ -6,9 +6,14 @@ from typing import Any
 
 from homeassistant.const import CONF_ACCESS_TOKEN, CONF_EMAIL, CONF_REGION
 
+from .connection import ConnectionProfile
 from .const import (
+    CONF_API_ACCESS,
+    CONF_API_CHECKED_AT,
+    CONF_API_ROUND_FAILED_AT,
     CONF_API_URL,
     CONF_AUTH_URL,
+    CONF_CONNECTION,
     CONF_EXPIRES_AT,
     CONF_ISSUED_AT,
     CONF_ISSUER,
@@ -33,13 +38,24 @@ def token_data(tokens: TokenSet) -> dict[str, Any]:
 
 
 def build_entry_data(
-    tokens: TokenSet, *, email: str, server: ServerChoice
+    tokens: TokenSet,
+    *,
+    email: str,
+    server: ServerChoice,
+    connection: ConnectionProfile,
 ) -> dict[str, Any]:
-    """The entry data for freshly obtained tokens (see the contract's "Entry data")."""
+    """The entry data for tokens of a sign-in, minted over `connection`.
+
+    Tesla's API has not judged them yet: set-up checks them (when the check is on).
+    """
     return {
         CONF_EMAIL: email,
         CONF_REGION: server.region.value,
         CONF_AUTH_URL: server.auth_url,
         CONF_API_URL: server.api_url,  # only a typed one: None follows the default
         **token_data(tokens),
+        CONF_CONNECTION: connection.value,
+        CONF_API_ACCESS: None,
+        CONF_API_CHECKED_AT: None,
+        CONF_API_ROUND_FAILED_AT: None,
     }

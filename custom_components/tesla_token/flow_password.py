@@ -47,9 +47,16 @@ class PasswordSignInState:
         self._login: PasswordSignIn | None = None
 
     async def async_begin(
-        self, hass: HomeAssistant, base: str, email: str, password: str
+        self,
+        hass: HomeAssistant,
+        connection: ConnectionProfile,
+        base: str,
+        email: str,
+        password: str,
     ) -> NextStep:
-        """Open a new conversation and send the credentials (unless a captcha comes first).
+        """Open a new conversation over `connection` and send the credentials.
+
+        A captcha may come first.
 
         Raises:
             TeslaSsoError: see the SSO client.
@@ -57,7 +64,7 @@ class PasswordSignInState:
         self.end()
         self.email, self._password = email, password
         if self._flow is None:
-            self._flow = await async_flow_transport(hass, ConnectionProfile.HTTP11)
+            self._flow = await async_flow_transport(hass, connection)
         self._flow.clear_cookies()
         login = self._login = TeslaSso(self._flow.transport, base).password_sign_in()
         if (captcha := await login.start(email)) is not None:

@@ -1,4 +1,4 @@
-"""Options: when to refresh, when a problem becomes a repair, and the token action."""
+"""Options: refresh schedule, repair grace, token action, API check and connection to Tesla."""
 
 from __future__ import annotations
 
@@ -16,12 +16,16 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
+from .connection import PROFILE_ORDER
 from .const import (
     CONF_ALLOW_TOKEN_ACTION,
+    CONF_API_CHECK,
+    CONF_CONNECTION_CHOICE,
     CONF_REFRESH_MINUTES_BEFORE,
     CONF_REFRESH_MODE,
     CONF_REFRESH_SHARE,
     CONF_REPAIR_GRACE_MINUTES,
+    CONNECTION_AUTOMATIC,
     DEFAULT_OPTIONS,
     REFRESH_MODE_BEFORE_EXPIRY,
     REFRESH_MODE_LIFETIME_SHARE,
@@ -60,12 +64,20 @@ OPTIONS_SCHEMA: Final = vol.Schema(
         vol.Required(CONF_REFRESH_MINUTES_BEFORE): _number(5, 420, "min"),
         vol.Required(CONF_REPAIR_GRACE_MINUTES): _number(5, 1440, "min"),
         vol.Required(CONF_ALLOW_TOKEN_ACTION): BooleanSelector(),
+        vol.Required(CONF_API_CHECK): BooleanSelector(),
+        vol.Required(CONF_CONNECTION_CHOICE): SelectSelector(
+            SelectSelectorConfig(
+                options=[CONNECTION_AUTOMATIC, *PROFILE_ORDER],
+                translation_key=CONF_CONNECTION_CHOICE,
+                mode=SelectSelectorMode.DROPDOWN,
+            )
+        ),
     }
 )
 
 
 class TeslaTokenOptionsFlow(OptionsFlowWithReload):
-    """Change the refresh schedule and the token action; changed options reload the entry.
+    """Change the schedule, the action, the check, the connection; changes reload the entry.
 
     The entry has no update listener (storing rotated tokens must not reload it), so the
     reload comes from here.

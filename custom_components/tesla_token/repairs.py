@@ -1,4 +1,4 @@
-"""Repair issues of Tesla Token: refreshing keeps failing, and the clocks disagree.
+"""Repair issues: refreshing keeps failing, Tesla's API refuses the token, clocks disagree.
 
 A token Tesla refused needs no issue of its own: Home Assistant's reauth flow raises one.
 """
@@ -16,6 +16,7 @@ from homeassistant.util import dt as dt_util
 from .clock_skew import hours_and_minutes, needs_issue
 from .const import (
     DOMAIN,
+    ISSUE_API_REJECTED,
     ISSUE_CLOCK_AHEAD,
     ISSUE_CLOCK_BEHIND,
     ISSUE_CLOCK_SKEW,
@@ -27,6 +28,11 @@ from .shown_text import markdown_text, plain_text
 def refresh_failing_issue_id(entry_id: str) -> str:
     """Return the id of an entry's "refreshing keeps failing" issue."""
     return f"{ISSUE_REFRESH_FAILING}_{entry_id}"
+
+
+def api_rejected_issue_id(entry_id: str) -> str:
+    """Return the id of an entry's "Tesla's API refuses the token" issue."""
+    return f"{ISSUE_API_REJECTED}_{entry_id}"
 
 
 def clock_skew_issue_id(entry_id: str) -> str:
@@ -67,6 +73,38 @@ def async_delete_refresh_failing_issue(hass: HomeAssistant, entry_id: str) -> No
 
 
 @callback
+def async_create_api_rejected_issue(
+    hass: HomeAssistant, entry: ConfigEntry, connections: str
+) -> None:
+    """Tell the person that Tesla's API refuses the token, over which connections it was minted.
+
+    Args:
+        hass: Home Assistant.
+        entry: the entry whose token was refused.
+        connections: the connection profiles tried, in order (e.g. "http2, tls12, http11").
+    """
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        api_rejected_issue_id(entry.entry_id),
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=ISSUE_API_REJECTED,
+        translation_placeholders={
+            "account": plain_text(_email(entry)),
+            "account_text": markdown_text(_email(entry)),
+            "connections": connections,
+        },
+    )
+
+
+@callback
+def async_delete_api_rejected_issue(hass: HomeAssistant, entry_id: str) -> None:
+    """Remove the "Tesla's API refuses the token" issue."""
+    ir.async_delete_issue(hass, DOMAIN, api_rejected_issue_id(entry_id))
+
+
+@callback
 def async_update_clock_skew_issue(
     hass: HomeAssistant, entry: ConfigEntry, offset: float | None
 ) -> None:
@@ -103,4 +141,5 @@ def async_update_clock_skew_issue(
 def async_delete_issues(hass: HomeAssistant, entry_id: str) -> None:
     """Remove the entry's issues (it is unloaded or removed)."""
     async_delete_refresh_failing_issue(hass, entry_id)
+    async_delete_api_rejected_issue(hass, entry_id)
     ir.async_delete_issue(hass, DOMAIN, clock_skew_issue_id(entry_id))

@@ -16,10 +16,11 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .connection import ConnectionProfile
 from .coordinator import TeslaTokenConfigEntry, TeslaTokenCoordinator
 from .entity import TeslaTokenEntity
 from .sso import TokenKind
-from .token_state import TokenState, TokenStatus
+from .token_state import API_ACCESS_STATES, TokenState, TokenStatus
 
 # The coordinator does every request; entities never do.
 PARALLEL_UPDATES = 0
@@ -81,6 +82,28 @@ SENSORS: tuple[TeslaTokenSensorEntityDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         value_fn=lambda state: state.refresh_token_issued_at,
+    ),
+    TeslaTokenSensorEntityDescription(
+        key="api_access",
+        translation_key="api_access",
+        device_class=SensorDeviceClass.ENUM,
+        options=list(API_ACCESS_STATES),
+        value_fn=lambda state: state.api_access,
+    ),
+    TeslaTokenSensorEntityDescription(
+        key="last_api_check",
+        translation_key="last_api_check",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda state: state.api_checked_at,
+    ),
+    TeslaTokenSensorEntityDescription(
+        key="connection",
+        translation_key="connection",
+        device_class=SensorDeviceClass.ENUM,
+        options=[profile.value for profile in ConnectionProfile],
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda state: state.connection,
     ),
 )
 

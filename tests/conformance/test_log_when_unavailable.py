@@ -11,6 +11,7 @@ from homeassistant.exceptions import HomeAssistantError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.tesla_token.connection import ConnectionProfile
 from custom_components.tesla_token.const import DEFAULT_OPTIONS
 from custom_components.tesla_token.entry_data import build_entry_data
 from custom_components.tesla_token.flow_input import ServerChoice
@@ -37,7 +38,9 @@ async def entry(hass: HomeAssistant, emulator: Emulator) -> MockConfigEntry:
         domain=DOMAIN,
         title=EMAIL,
         unique_id=tokens.subject,
-        data=build_entry_data(tokens, email=EMAIL, server=server),
+        data=build_entry_data(
+            tokens, email=EMAIL, server=server, connection=ConnectionProfile.HTTP11
+        ),
         options=dict(DEFAULT_OPTIONS),
     )
     config_entry.add_to_hass(hass)

@@ -8,6 +8,7 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import aiohttp_client
+import httpx
 import pytest
 
 from emulator import Emulator
@@ -47,7 +48,8 @@ async def ha_request_log(
     """Log every request of every client session Home Assistant makes during the test.
 
     Home Assistant's session helpers take extra client middlewares; the log's middleware is added
-    to each session they create (the flow's own sign-in session and the shared one). Only the
+    to each session they create (the flow's own sign-in session and the shared one), and every
+    httpx client's `send` goes through the log too. Only the
     emulator may actually be contacted.
     """
     assert not hass.data.get(aiohttp_client.DATA_CLIENTSESSION), (
@@ -62,6 +64,9 @@ async def ha_request_log(
         return create(*args, **kwargs)
 
     monkeypatch.setattr(aiohttp_client, "_async_create_clientsession", create_logged)
+    monkeypatch.setattr(
+        httpx.AsyncClient, "send", log.httpx_send(httpx.AsyncClient.send)
+    )
     # Prove the wiring: a request through each helper's session must show up in the log.
     # (The control API is not in the emulator's request log.)
     probe = f"{emulator.base_url}/__emulator__/scenario"
@@ -71,7 +76,9 @@ async def ha_request_log(
     ):
         async with session.get(probe) as response:
             assert response.status == 200
-    assert [url.path for url in log.urls] == ["/__emulator__/scenario"] * 2
+    async with httpx.AsyncClient() as client:
+        assert (await client.get(probe)).status_code == 200
+    assert [url.path for url in log.urls] == ["/__emulator__/scenario"] * 3
     log.clear()
     return log
 

@@ -1,16 +1,19 @@
 """Every request an HTTP client session sends, and where it went.
 
-`RequestLog.middleware` is an aiohttp client middleware: it sees each request (each redirect hop
-too) before a connection is made. A request to an origin the test did not allow is logged and then
+`RequestLog.middleware` is an aiohttp client middleware and `RequestLog.httpx_send` wraps
+`httpx.AsyncClient.send` (the HTTP/2 connection profile's client): each sees every request (each
+redirect hop too) before a connection is made. A request to an origin the test did not allow is logged and then
 refused, so it never leaves the machine; the test fails on it afterwards.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
+import httpx
 from yarl import URL
 
 type Origin = tuple[str, str, int]
@@ -65,3 +68,22 @@ class RequestLog:
                 "refused by the fuzz test's request log"
             )
         return await handler(request)
+
+    def httpx_send(
+        self, send: Callable[..., Awaitable[httpx.Response]]
+    ) -> Callable[..., Awaitable[httpx.Response]]:
+        """`httpx.AsyncClient.send` that logs each request and refuses foreign ones."""
+
+        async def logged(
+            client: httpx.AsyncClient, request: httpx.Request, **kwargs: Any
+        ) -> httpx.Response:
+            url = URL(str(request.url))
+            self.urls.append(url)
+            self.total += 1
+            if origin_of(url) not in self.allowed:
+                raise httpx.ConnectError(
+                    "refused by the fuzz test's request log", request=request
+                )
+            return await send(client, request, **kwargs)
+
+        return logged
