@@ -12,7 +12,7 @@ harness turns on, is off while measuring: Home Assistant does not run with it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 import contextlib
 import gc
 import json
@@ -44,7 +44,6 @@ from custom_components.tesla_token.const import (
     CONF_EXPIRES_AT,
     CONF_ISSUED_AT,
     CONF_ISSUER,
-    CONF_REFRESH_TOKEN,
     DEFAULT_OPTIONS,
     DOMAIN,
 )
@@ -127,8 +126,10 @@ async def fresh_tokens(emulator: Emulator, email: str) -> TokenSet:
         )
 
 
-def config_entry(emulator: Emulator, email: str, tokens: TokenSet) -> MockConfigEntry:
-    """A config entry as the config flow creates it."""
+def config_entry(
+    emulator: Emulator, email: str, tokens: TokenSet, *, api_check: bool = True
+) -> MockConfigEntry:
+    """A config entry as the config flow creates it, after its first check (on or off)."""
     return MockConfigEntry(
         domain=DOMAIN,
         title=email,
@@ -138,8 +139,10 @@ def config_entry(emulator: Emulator, email: str, tokens: TokenSet) -> MockConfig
             email=email,
             server=ServerChoice(region=Region.GLOBAL, auth_url=emulator.global_sso),
             connection=ConnectionProfile.HTTP11,
-        ),
-        options=dict(DEFAULT_OPTIONS),
+        )
+        # Checked once already (as after its first start): a restart sends nothing.
+        | {"api_access": "accepted", "api_checked_at": tokens.issued_at},
+        options={**DEFAULT_OPTIONS, "api_check": api_check},
         version=1,
         minor_version=3,
     )
@@ -171,16 +174,19 @@ async def test_refresh_overhead(
     quiet_loop: None,
     results: dict[str, Any],
 ) -> None:
-    """A coordinator refresh against a bare POST to the same /token endpoint, interleaved."""
-    (entry,) = await entries_for(emulator, 1)
-    await set_up(hass, [entry])
-    coordinator: TeslaTokenCoordinator = entry.runtime_data
+    """A coordinator refresh, with and without the API check, against a bare POST, interleaved."""
+    (checked,) = await entries_for(emulator, 1)
+    email = account_email(1)
+    unchecked = config_entry(
+        emulator, email, await fresh_tokens(emulator, email), api_check=False
+    )
+    await set_up(hass, [checked, unchecked])
     session = async_get_clientsession(hass)
-    url = f"{entry.data[CONF_ISSUER]}/token"
+    url = f"{checked.data[CONF_ISSUER]}/token"
     payload = {
         "grant_type": "refresh_token",
         "client_id": CLIENT_ID,
-        "refresh_token": entry.data[CONF_REFRESH_TOKEN],
+        "refresh_token": emulator.state.mint_refresh_token(account_email(2)),
         "scope": SCOPE,
     }
 
@@ -190,27 +196,40 @@ async def test_refresh_overhead(
             if response.status != 200:
                 raise RuntimeError(f"the bare POST got HTTP {response.status}")
 
-    async def coordinator_refresh() -> None:
-        # As the schedule refreshes (raises when it fails): an explicit refresh sends at
-        # most one request a minute.
-        await coordinator.async_refresh_token(scheduled=True)
+    def coordinator_refresh(entry: MockConfigEntry) -> Callable[[], Awaitable[None]]:
+        coordinator: TeslaTokenCoordinator = entry.runtime_data
 
-    timings: dict[str, list[float]] = {"coordinator": [], "bare": []}
+        async def refresh() -> None:
+            # As the schedule refreshes (raises when it fails): an explicit refresh sends at
+            # most one request a minute.
+            await coordinator.async_refresh_token(scheduled=True)
+
+        return refresh
+
+    works = {
+        "checked": coordinator_refresh(checked),
+        "unchecked": coordinator_refresh(unchecked),
+        "bare": bare_post,
+    }
+    timings: dict[str, list[float]] = {name: [] for name in works}
     for run in range(REFRESH_RUNS + 20):  # 20 warm-up rounds
-        for name, work in (("coordinator", coordinator_refresh), ("bare", bare_post)):
+        for name, work in works.items():
             start = time.perf_counter()
             await work()
             if run >= 20:
                 timings[name].append(time.perf_counter() - start)
     await hass.async_block_till_done()
 
-    coordinator_ms = statistics.median(timings["coordinator"]) * 1000
-    bare_ms = statistics.median(timings["bare"]) * 1000
+    median_ms = {
+        name: statistics.median(values) * 1000 for name, values in timings.items()
+    }
     results["refresh"] = {
         "runs": REFRESH_RUNS,
-        "coordinator_median_ms": coordinator_ms,
-        "bare_median_ms": bare_ms,
-        "ratio": coordinator_ms / bare_ms,
+        "coordinator_median_ms": median_ms["unchecked"],
+        "checked_median_ms": median_ms["checked"],
+        "bare_median_ms": median_ms["bare"],
+        "ratio": median_ms["unchecked"] / median_ms["bare"],
+        "check_extra_ms": median_ms["checked"] - median_ms["unchecked"],
     }
 
 
@@ -302,6 +321,7 @@ async def test_a_week(
     token_requests = [
         r for r in served if r.method == "POST" and r.path.endswith("/token")
     ]
+    checks = [r for r in served if r.path == "/api/1/products"]
     results["week"] = {
         "lifetime_hours": lifetime / 3600,
         "refresh_share": DEFAULT_OPTIONS["refresh_share"],
@@ -310,7 +330,8 @@ async def test_a_week(
             lifetime, dict(DEFAULT_OPTIONS), WEEK_SECONDS
         ),
         "token_requests": len(token_requests),
-        "other_requests": len(served) - len(token_requests),
+        "api_checks": len(checks),
+        "other_requests": len(served) - len(token_requests) - len(checks),
         "step_minutes": WEEK_STEP_SECONDS // 60,
     }
 
