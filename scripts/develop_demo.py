@@ -19,6 +19,17 @@ from urllib.error import URLError
 from urllib.request import Request, urlopen
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(
+    0, str(REPO)
+)  # the emulator's scenario model, and certifi from the venv
+
+import certifi  # noqa: E402 - after the path
+
+from emulator import Scenario  # noqa: E402 - after the path
+
+# Tesla since June 2026, as the demo plays it: tokens minted over HTTP/1.1 are refused by the
+# Owner API; only HTTP/2 connections mint tokens it accepts.
+DEMO_ACCEPTED_CONNECTIONS = [{"http": "2"}]
 DEMO_USER = "demo"
 DEMO_PASSWORD = "tesla-token-demo"
 DEMO_ACCOUNTS = (
@@ -156,6 +167,29 @@ def create_owner(hass_url: str) -> None:
             raise
 
 
+def write_scenario(path: Path) -> None:
+    """The built-in scenario, with Tesla accepting only tokens minted over HTTP/2."""
+    scenario = Scenario.default().updated(
+        {"accepted_connections": DEMO_ACCEPTED_CONNECTIONS}
+    )
+    path.write_text(json.dumps(scenario.to_dict(), indent=2), encoding="utf-8")
+
+
+def write_ca_bundle(ca_file: Path, bundle: Path, seconds: float = 30) -> None:
+    """Public CAs plus the emulator's throw-away one, for Home Assistant to verify it by.
+
+    Home Assistant reads REQUESTS_CA_BUNDLE when it builds its SSL contexts: the demo's
+    Home Assistant trusts the emulator like a real server, with verification on.
+    """
+    deadline = time.monotonic() + seconds
+    while not ca_file.exists():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the emulator wrote no CA to {ca_file}")
+        time.sleep(0.1)
+    public = Path(certifi.where()).read_text(encoding="utf-8")
+    bundle.write_text(public + "\n" + ca_file.read_text(encoding="utf-8"), "utf-8")
+
+
 def main() -> int:
     """Start both servers and wait for Ctrl-C."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -178,6 +212,9 @@ def main() -> int:
     prepare_config(args.config, args.hass_port)
     # The emulator's HTTPS port has a CA made at each start; a copy here for curl --cacert.
     ca_file = args.config.parent / "emulator-ca.pem"
+    ca_file.unlink(missing_ok=True)
+    scenario_file = args.config.parent / "emulator-scenario.json"
+    write_scenario(scenario_file)
     python = sys.executable
     emulator = subprocess.Popen(  # noqa: S603 - our own module
         [
@@ -192,15 +229,24 @@ def main() -> int:
             str(args.emulator_https_port),
             "--ca-file",
             str(ca_file),
+            "--scenario",
+            str(scenario_file),
             "--app",
             json.dumps(demo_app(args.hass_port)),
         ],
         cwd=REPO,
         stdout=subprocess.DEVNULL,
     )
+    bundle = args.config.parent / "ca-bundle.pem"
+    try:
+        write_ca_bundle(ca_file, bundle)
+    except RuntimeError:
+        emulator.terminate()
+        raise
     hass = subprocess.Popen(  # noqa: S603 - Home Assistant from our venv
         [python, "-m", "homeassistant", "--config", str(args.config), "--skip-pip"],
         cwd=REPO,
+        env={**os.environ, "REQUESTS_CA_BUNDLE": str(bundle)},
     )
     processes = (hass, emulator)
 
@@ -228,12 +274,12 @@ def main() -> int:
             f"""
 Tesla Token demo is running.
   Home Assistant:   {hass_url}   (user {DEMO_USER!r}, password {DEMO_PASSWORD!r})
-  Tesla SSO emulator: {emulator_url}
-                      {emulator_https}   (HTTP/1.1 or HTTP/2, TLS 1.2 or 1.3; its throw-away
-                      CA: {ca_file})
+  Tesla SSO emulator: {emulator_https}   (HTTP/1.1 or HTTP/2, TLS 1.2 or 1.3; its throw-away
+                      CA {ca_file}, which this Home Assistant trusts)
+                      {emulator_url}   (plain HTTP: control API, captcha and MFA codes)
 
 Add the integration: Settings -> Devices & services -> Add integration -> Tesla Token.
-Open "Advanced" and set the Tesla sign-in server to {emulator_url}/oauth2/v3
+Open "Advanced" and set the Tesla sign-in server to {emulator_https}/oauth2/v3
 Demo accounts (password: tesla-demo-password):
 {accounts}
 Captcha answers and MFA codes: {emulator_url}/__emulator__/captcha/latest and
@@ -244,8 +290,9 @@ Fleet API app (application credentials): client id {DEMO_APP_ID!r}, secret {DEMO
   Fleet API base {emulator_url} (GET /api/1/users/me, /api/1/users/region)
 
 Tesla's June 2026 gate: tokens minted over a connection Tesla dislikes get 403 from the Owner API.
-  Which connections it accepts (default "any"; also "none", [{{"tls": "1.2"}}], …):
-    curl -X PATCH -d '{{"accepted_connections": [{{"http": "2"}}]}}' {control}/scenario
+  The demo accepts only HTTP/2 (an entry lands on "http2" by itself; see the device page's
+  "API access" and "Connection to Tesla"). Change it ("any", "none", [{{"tls": "1.2"}}], …):
+    curl -X PATCH -d '{{"accepted_connections": [{{"tls": "1.2"}}]}}' {control}/scenario
   Which connection minted each access token, and whether the Owner API accepts it:
     curl {control}/tokens
   The Owner API check: curl --cacert {ca_file} --http2 -H "Authorization: Bearer …" \
