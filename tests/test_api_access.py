@@ -184,11 +184,15 @@ async def test_every_connection_refused(
 
 
 async def test_after_a_refused_round_the_next_waits(
-    hass: HomeAssistant, trust_emulator: Emulator, frozen_time: FrozenDateTimeFactory
+    hass: HomeAssistant,
+    trust_emulator: Emulator,
+    frozen_time: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A round in which Tesla refused every profile is not repeated before a pause: the
-    regular refresh in between uses one profile."""
+    regular refresh in between uses one profile; the refusal is told once."""
     emulator = trust_emulator
+    refused = async_capture_events(hass, f"{DOMAIN}_api_rejected")
     entry = await set_up_entry(
         hass,
         emulator,
@@ -204,6 +208,9 @@ async def test_after_a_refused_round_the_next_waits(
     assert len(token_connections(emulator)) == 1
     assert checks(emulator) == [403]
     assert hass.states.get(STATUS).state == "api_rejected"
+    # Said once, when it began: not again at each refresh.
+    assert len(refused) == 1
+    assert caplog.text.count("Tesla's API refuses the token") == 1
 
     emulator.state.clear_requests()
     await advance(hass, frozen_time, 4 * HOUR)  # the pause is over: a whole round again

@@ -27,6 +27,7 @@ from .connection_plan import (
     profiles_to_try,
     remembered_profile,
     stored_token_checked,
+    stored_verdict,
 )
 from .const import (
     CONF_API_ACCESS,
@@ -238,6 +239,7 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
             stored = remembered_profile(self.config_entry.data)
             profiles = [stored, *(p for p in profiles if p != stored)]
         round_size = len(profiles)
+        was_rejected = stored_verdict(self.config_entry.data) == ApiAccess.REJECTED
         refused: list[ConnectionProfile] = []
         verdict: ApiAccess | None = None
         asked_again = False
@@ -256,7 +258,9 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
             if verdict is not ApiAccess.REJECTED:
                 break
             refused.append(profiles.pop(0))
-        await self._async_handle_api_verdict(verdict, refused, round_size)
+        await self._async_handle_api_verdict(
+            verdict, refused, round_size, was_rejected=was_rejected
+        )
 
     async def _async_refresh_over(self, profile: ConnectionProfile) -> bool:
         """Refresh once over `profile`; return whether new tokens were stored and published."""
@@ -498,13 +502,18 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
         verdict: ApiAccess | None,
         refused: list[ConnectionProfile],
         round_size: int,
+        *,
+        was_rejected: bool,
     ) -> None:
         """Tell what Tesla's API said of the final token of a request (None: not checked).
+
+        A refusal is logged and fired as an event when it begins, not at every refresh.
 
         Args:
             verdict: the last check's outcome (None when the check is off).
             refused: the profiles whose tokens the API refused, in the order tried.
             round_size: how many profiles the request could try.
+            was_rejected: the API had refused the token before this request.
         """
         entry = self.config_entry
         if verdict is ApiAccess.REJECTED:
@@ -512,15 +521,16 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
             if round_size > 1 and len(refused) == round_size:
                 # Every profile refused: the next round waits (see connection_plan).
                 await self._async_save({CONF_API_ROUND_FAILED_AT: time.time()})
-            LOGGER.warning(
-                "Tesla's API refuses the token of %s (connections tried: %s)",
-                self.account,
-                tried,
-            )
-            self._fire(EVENT_API_REJECTED, connections=tried)
+            if not was_rejected:
+                LOGGER.warning(
+                    "Tesla's API refuses the token of %s (connections tried: %s)",
+                    self.account,
+                    tried,
+                )
+                self._fire(EVENT_API_REJECTED, connections=tried)
             async_create_api_rejected_issue(self.hass, entry, tried)
         elif verdict is not ApiAccess.UNREACHABLE:
-            if verdict is ApiAccess.ACCEPTED and refused:
+            if verdict is ApiAccess.ACCEPTED and (refused or was_rejected):
                 LOGGER.info(
                     "Tesla's API accepts the token of %s refreshed over connection %s",
                     self.account,
