@@ -70,6 +70,8 @@ class Texts:
     auth_link_changed: str
     status_name: str
     status_valid: str
+    api_access_name: str
+    api_access_accepted: str
 
     @classmethod
     def load(cls, path: Path = TRANSLATIONS) -> Texts:
@@ -80,6 +82,7 @@ class Texts:
         menu_options = _config_step(strings, "user")["menu_options"]
         errors = strings["config"]["error"]
         status = strings["entity"]["sensor"]["status"]
+        api_access = strings["entity"]["sensor"]["api_access"]
         link = re.search(r"\[([^\]]+)\]\(\{authorize_url\}\)", browser["description"])
         if link is None:
             raise UiCheckError("the browser step's description has no sign-in link")
@@ -98,6 +101,8 @@ class Texts:
             auth_link_changed=errors["auth_link_changed"],
             status_name=status["name"],
             status_valid=status["state"]["valid"],
+            api_access_name=api_access["name"],
+            api_access_accepted=api_access["state"]["accepted"],
         )
 
 
@@ -261,7 +266,7 @@ class SignInJourney(Journey):
         self.submit()
 
     def check_device_page(self) -> None:
-        """Open the account's device: its status sensor says the token is valid."""
+        """Open the account's device: the token is valid and Tesla's API accepts it."""
         page = self.page
         # The integrations dashboard now has a card for the integration.
         page.get_by_text(INTEGRATION_NAME, exact=True).first.click()
@@ -273,6 +278,12 @@ class SignInJourney(Journey):
         )
         expect(status_row).to_have_count(1)
         expect(status_row).to_contain_text(self.texts.status_valid)
+        # Set-up checked the new token with the (emulated) Owner API.
+        api_row = page.locator("hui-generic-entity-row").filter(
+            has=page.get_by_text(self.texts.api_access_name, exact=True)
+        )
+        expect(api_row).to_have_count(1)
+        expect(api_row).to_contain_text(self.texts.api_access_accepted)
         state = page.evaluate(
             "(entity) => document.querySelector('home-assistant')"
             ".hass.states[entity]?.state",
