@@ -14,6 +14,13 @@ from .api_check import ApiAccess, check_api_access
 from .browser import BrowserSignIn
 from .client import TeslaSso
 from .const import OWNER_API_BASES, REDIRECT_URI, SSO_BASES, Region
+
+# Fleet API (one's own app): hosts and facts.
+from .const import (  # isort: skip
+    FLEET_API_BASES,
+    FLEET_AUTH_TOKEN_URL,
+    FLEET_REFRESH_TOKEN_LIFETIME,
+)
 from .errors import (
     LoginFailure,
     TemporaryFailure,
@@ -29,6 +36,11 @@ from .transport import AiohttpTransport, HttpResponse, Transport
 from .urls import server_origin, validate_api_base, validate_sso_base
 
 __all__ = [
+    # Fleet API (one's own app).
+    "FLEET_API_BASES",
+    "FLEET_AUTH_TOKEN_URL",
+    "FLEET_REFRESH_TOKEN_LIFETIME",
+    # The rest.
     "OWNER_API_BASES",
     "REDIRECT_URI",
     "SSO_BASES",
