@@ -3,7 +3,8 @@
 Uses aiohttp and the standard library only; it knows nothing about Home Assistant. Start at
 ``TeslaSso`` (client.py). Each Tesla step has its module: password.py (the form, captcha and
 MFA conversation), browser.py (the link to open and the pasted callback, read by callback.py),
-token_endpoint.py (code exchange and refresh), api_check.py (does the Owner API accept a token),
+token_endpoint.py (code exchange and refresh, also of one's own Fleet API app), api_check.py
+(does Tesla's API accept a token), fleet_api.py (which Fleet API base serves an account),
 pages.py (reading Tesla's pages), transport.py (every request), and beside them errors.py,
 tokens.py, urls.py, pkce.py, steps.py, const.py.
 """
