@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import aiohttp
 from freezegun.api import FrozenDateTimeFactory
@@ -15,10 +17,26 @@ from custom_components.tesla_token.connection import (
     ConnectionProfile,
     async_token_transport,
 )
+from custom_components.tesla_token.const import (
+    CONF_AUTH_IMPLEMENTATION,
+    CONF_CLIENT_ID,
+    CONF_SCOPES_GRANTED,
+    CONF_SCOPES_REQUESTED,
+)
 from custom_components.tesla_token.entry_data import build_entry_data
 from custom_components.tesla_token.flow_input import ServerChoice
-from custom_components.tesla_token.sso import Region, TeslaSso, TokenSet
+from custom_components.tesla_token.sso import (
+    AiohttpTransport,
+    Region,
+    TeslaSso,
+    TokenSet,
+    Transport,
+)
+from custom_components.tesla_token.sso.pkce import Pkce
+from custom_components.tesla_token.sso.token_endpoint import token_set_from_response
 from emulator import Emulator
+
+from .flow_helpers import browser_sign_in
 
 EMAIL = "owner@example.com"
 
@@ -103,3 +121,76 @@ def reauth_flows(hass: HomeAssistant, entry: ConfigEntry) -> list[str]:
     return [
         flow["flow_id"] for flow in entry.async_get_active_flows(hass, {SOURCE_REAUTH})
     ]
+
+
+# One's own Fleet API app, registered on the emulator by `mint_fleet_token_set`.
+APP_ID = "tesla-token-test-app"
+APP_SECRET = "tesla-token-test-app-secret-7d3a"
+APP_REDIRECT = "http://127.0.0.1:8123/auth/external/callback"
+FLEET_SCOPES = ("openid", "offline_access", "user_data", "vehicle_device_data")
+
+
+async def mint_fleet_token_set(
+    emulator: Emulator,
+    *,
+    scopes: Sequence[str] = FLEET_SCOPES,
+    base: str | None = None,
+    transport: Transport | None = None,
+) -> TokenSet:
+    """Tokens of the test app, as its sign-in gets them: authorize, consent, code exchange.
+
+    The consent is granted without the page (less the scenario's `fleet_denied_scopes`); the
+    code is exchanged at `<base>/token` (default: the emulator's global SSO base, plain HTTP)
+    over `transport` (default: aiohttp), with the app's secret.
+    """
+    emulator.register_app(APP_ID, APP_SECRET, [APP_REDIRECT])
+    emulator.state.scenario = emulator.state.scenario.updated(
+        {"fleet_consent": "grant"}
+    )
+    pkce = Pkce()
+    query = {
+        **pkce.authorize_params(APP_REDIRECT),
+        "client_id": APP_ID,
+        "scope": " ".join(scopes),
+    }
+    location = await browser_sign_in(
+        f"{emulator.global_sso}/authorize?{urlencode(query)}"
+    )
+    code = parse_qs(urlsplit(location).query)["code"][0]
+    base = base or emulator.global_sso
+    form = {
+        "grant_type": "authorization_code",
+        "client_id": APP_ID,
+        "client_secret": APP_SECRET,
+        "code": code,
+        "code_verifier": pkce.verifier,
+        "redirect_uri": APP_REDIRECT,
+    }
+    if transport is not None:
+        response = await transport.send("POST", f"{base}/token", form=form)
+    else:
+        async with aiohttp.ClientSession() as session:
+            response = await AiohttpTransport(session, 30).send(
+                "POST", f"{base}/token", form=form
+            )
+    assert response.status == 200, response.status
+    return token_set_from_response(response.json_object(), trusted_base=base, app=True)
+
+
+def fleet_entry_data(
+    tokens: TokenSet,
+    *,
+    auth_url: str,
+    requested: Sequence[str] = FLEET_SCOPES,
+    connection: ConnectionProfile = ConnectionProfile.HTTP11,
+) -> dict[str, Any]:
+    """The entry data of a Fleet API entry (the contract's shape: Owner API keys + four)."""
+    server = ServerChoice(region=Region.GLOBAL, auth_url=auth_url)
+    return build_entry_data(
+        tokens, email=EMAIL, server=server, connection=connection
+    ) | {
+        CONF_AUTH_IMPLEMENTATION: f"tesla_token.{APP_ID}",
+        CONF_CLIENT_ID: APP_ID,
+        CONF_SCOPES_REQUESTED: list(requested),
+        CONF_SCOPES_GRANTED: list(tokens.scopes or ()),
+    }

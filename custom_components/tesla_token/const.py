@@ -29,6 +29,11 @@ CONF_API_ACCESS: Final = "api_access"
 CONF_API_CHECKED_AT: Final = "api_checked_at"  # epoch seconds or None
 # When a whole round of connection profiles ended refused (None: not since the last success).
 CONF_API_ROUND_FAILED_AT: Final = "api_round_failed_at"
+# Fleet API entries (one's own Tesla app) have these four keys besides; Owner API entries none.
+CONF_AUTH_IMPLEMENTATION = "auth_implementation"
+CONF_CLIENT_ID = "client_id"
+CONF_SCOPES_REQUESTED = "scopes_requested"
+CONF_SCOPES_GRANTED = "scopes_granted"
 
 # Options.
 CONF_REFRESH_MODE: Final = "refresh_mode"
@@ -73,3 +78,6 @@ ISSUE_API_REJECTED: Final = "api_rejected"
 # The clock skew issue's texts: Home Assistant's clock is ahead of Tesla's, or behind it.
 ISSUE_CLOCK_AHEAD: Final = "clock_ahead"
 ISSUE_CLOCK_BEHIND: Final = "clock_behind"
+# Fleet API entries: the refresh token runs out soon; a chosen scope was not granted.
+ISSUE_REFRESH_TOKEN_EXPIRING: Final = "refresh_token_expiring"
+ISSUE_SCOPE_NOT_GRANTED: Final = "scope_not_granted"

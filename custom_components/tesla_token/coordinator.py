@@ -20,6 +20,7 @@ from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
+from .account_kind import client_id, is_fleet
 from .clock_skew import is_notable, log_skew, stored_clock_offset
 from .connection import ConnectionProfile, async_token_transport
 from .connection_plan import (
@@ -62,6 +63,7 @@ from .repairs import (
     async_delete_issues,
     async_delete_refresh_failing_issue,
     async_update_clock_skew_issue,
+    async_update_fleet_issues,
 )
 from .retry_plan import grace_period_ends_at, plan_retry
 from .sso import (
@@ -272,7 +274,9 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
                 data.get(CONF_AUTH_URL) or SSO_BASES[Region(data[CONF_REGION])],
             )
             tokens = await sso.refresh(
-                str(data[CONF_REFRESH_TOKEN]), issuer=str(data[CONF_ISSUER])
+                str(data[CONF_REFRESH_TOKEN]),
+                issuer=str(data[CONF_ISSUER]),
+                client_id=client_id(data),  # None: ownerapi
             )
         except TeslaSsoTemporaryError as err:
             self._handle_temporary_failure(err, err.retry_after)
@@ -315,9 +319,7 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
             data.get(CONF_AUTH_URL) or SSO_BASES[Region(data[CONF_REGION])],
         )
         try:
-            verdict = await sso.check_api_access(
-                self.access_token, ServerChoice.from_entry(data).api_base
-            )
+            verdict = await self._async_ask_api(sso)
         except Exception:  # noqa: BLE001 - a bug in the check must not stop the refresh
             LOGGER.exception("Unexpected error checking the token of %s", self.account)
             verdict = ApiAccess.UNREACHABLE
@@ -337,6 +339,21 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
             await self._async_save({CONF_API_ACCESS: verdict, CONF_API_CHECKED_AT: now})
         return verdict
 
+    async def _async_ask_api(self, sso: TeslaSso) -> ApiAccess:
+        """Ask the API the token is for: the Owner API, or the account's Fleet API base."""
+        server = ServerChoice.from_entry(self.config_entry.data)
+        if not is_fleet(self.config_entry.data):
+            return await sso.check_api_access(self.access_token, server.api_base)
+        # A custom server serves the API itself; Tesla's Fleet API has a base per region.
+        api_base = (
+            server.api_base
+            if server.auth_url
+            else await sso.fleet_api_base(self.access_token, server.region)
+        )
+        if api_base is None:
+            return ApiAccess.UNREACHABLE
+        return await sso.check_api_access(self.access_token, api_base, fleet=True)
+
     async def _async_save(self, changes: dict[str, Any]) -> None:
         """Change entry data beside the tokens (the token file keeps mirroring the entry)."""
         await self._token_store.async_save(
@@ -347,7 +364,10 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
         """Write new tokens to disk at once: a rotated refresh token must never be lost."""
         data = without_refusal(self.config_entry.data)
         await self._token_store.async_save(
-            self.config_entry, data | token_data(tokens) | {CONF_CONNECTION: profile}
+            self.config_entry,
+            data
+            | token_data(tokens, fleet=is_fleet(data))
+            | {CONF_CONNECTION: profile},
         )
 
     @override
@@ -574,7 +594,8 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
 
     @callback
     def _publish(self) -> None:
-        """Hand the current state to the entities."""
+        """Hand the current state to the entities (and keep the Fleet API issues current)."""
+        async_update_fleet_issues(self.hass, self.config_entry, time.time())
         self.async_set_updated_data(self._state())
 
     def _regular_refresh_time(self) -> float:

@@ -13,7 +13,7 @@ from homeassistant.const import CONF_ACCESS_TOKEN, CONF_EMAIL
 from homeassistant.core import HomeAssistant
 
 from .clock_skew import stored_clock_offset
-from .const import CONF_REFRESH_TOKEN
+from .const import CONF_AUTH_IMPLEMENTATION, CONF_CLIENT_ID, CONF_REFRESH_TOKEN
 from .coordinator import TeslaTokenConfigEntry
 
 # Every token, the email and the account id (the entry's unique_id, the JWT "sub").
@@ -26,6 +26,10 @@ TO_REDACT: Final = {
     "unique_id",
     "sub",
     "title",
+    # A Fleet API app's client id is no secret, but it names the person's app (and HA's
+    # implementation id of its application credential carries it).
+    CONF_CLIENT_ID,
+    CONF_AUTH_IMPLEMENTATION,
 }
 
 

@@ -19,14 +19,20 @@ from .const import (
     CONF_ISSUER,
     CONF_REFRESH_TOKEN,
     CONF_REFRESH_TOKEN_ISSUED_AT,
+    CONF_SCOPES_GRANTED,
 )
 from .flow_input import ServerChoice
 from .sso import TokenSet
 
 
-def token_data(tokens: TokenSet) -> dict[str, Any]:
-    """The entry data that changes with every refresh."""
-    return {
+def token_data(tokens: TokenSet, *, fleet: bool = False) -> dict[str, Any]:
+    """The entry data that changes with every refresh.
+
+    Args:
+        tokens: the new tokens.
+        fleet: a Fleet API entry: its granted scopes follow the answer, when it names them.
+    """
+    data: dict[str, Any] = {
         CONF_ISSUER: tokens.issuer,
         CONF_ACCESS_TOKEN: tokens.access_token,
         CONF_REFRESH_TOKEN: tokens.refresh_token,
@@ -35,6 +41,9 @@ def token_data(tokens: TokenSet) -> dict[str, Any]:
         # The kept or the new refresh token's own issue time (None when opaque).
         CONF_REFRESH_TOKEN_ISSUED_AT: tokens.refresh_token_issued_at,
     }
+    if fleet and tokens.scopes is not None:
+        data[CONF_SCOPES_GRANTED] = list(tokens.scopes)
+    return data
 
 
 def build_entry_data(

@@ -1,4 +1,6 @@
-"""Repair issues: refreshing keeps failing, Tesla's API refuses the token, clocks disagree.
+"""Repair issues: refreshing fails, Tesla's API refuses the token, clocks disagree, and more.
+
+Fleet API entries also get: the refresh token runs out soon, a chosen scope was not granted.
 
 A token Tesla refused needs no issue of its own: Home Assistant's reauth flow raises one.
 """
@@ -13,6 +15,11 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
+from .account_kind import (
+    refresh_token_expires_at,
+    refresh_token_expiring,
+    scopes_missing,
+)
 from .clock_skew import hours_and_minutes, needs_issue
 from .const import (
     DOMAIN,
@@ -21,8 +28,11 @@ from .const import (
     ISSUE_CLOCK_BEHIND,
     ISSUE_CLOCK_SKEW,
     ISSUE_REFRESH_FAILING,
+    ISSUE_REFRESH_TOKEN_EXPIRING,
+    ISSUE_SCOPE_NOT_GRANTED,
 )
 from .shown_text import markdown_text, plain_text
+from .token_store import tokens_refused
 
 
 def refresh_failing_issue_id(entry_id: str) -> str:
@@ -38,6 +48,16 @@ def api_rejected_issue_id(entry_id: str) -> str:
 def clock_skew_issue_id(entry_id: str) -> str:
     """Return the id of an entry's "the clocks disagree" issue."""
     return f"{ISSUE_CLOCK_SKEW}_{entry_id}"
+
+
+def refresh_token_expiring_issue_id(entry_id: str) -> str:
+    """Return the id of an entry's "the refresh token runs out soon" issue."""
+    return f"{ISSUE_REFRESH_TOKEN_EXPIRING}_{entry_id}"
+
+
+def scope_not_granted_issue_id(entry_id: str) -> str:
+    """Return the id of an entry's "a chosen scope was not granted" issue."""
+    return f"{ISSUE_SCOPE_NOT_GRANTED}_{entry_id}"
 
 
 def _email(entry: ConfigEntry) -> str:
@@ -138,8 +158,64 @@ def async_update_clock_skew_issue(
 
 
 @callback
+def async_update_fleet_issues(
+    hass: HomeAssistant, entry: ConfigEntry, now: float
+) -> None:
+    """Raise or remove a Fleet API entry's issues, from what the entry holds at `now`.
+
+    The refresh token runs out soon: only while refreshing keeps failing (each refresh brings
+    a new one) and Tesla has not refused it yet (then Home Assistant's reauth issue tells). A
+    scope the person chose that Tesla did not grant: until a sign-in grants it.
+    """
+    data = entry.data
+    account = {
+        "account": plain_text(_email(entry)),
+        "account_text": markdown_text(_email(entry)),
+    }
+    expiring_id = refresh_token_expiring_issue_id(entry.entry_id)
+    expires_at = refresh_token_expires_at(data)
+    if (
+        expires_at is None
+        or tokens_refused(data)
+        or not refresh_token_expiring(data, now)
+    ):
+        ir.async_delete_issue(hass, DOMAIN, expiring_id)
+    else:
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            expiring_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key=ISSUE_REFRESH_TOKEN_EXPIRING,
+            translation_placeholders={
+                **account,
+                "expires": dt_util.as_local(
+                    dt_util.utc_from_timestamp(expires_at)
+                ).strftime("%Y-%m-%d %H:%M"),
+            },
+        )
+    scope_id = scope_not_granted_issue_id(entry.entry_id)
+    missing = scopes_missing(data)
+    if not missing:
+        ir.async_delete_issue(hass, DOMAIN, scope_id)
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        scope_id,
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=ISSUE_SCOPE_NOT_GRANTED,
+        translation_placeholders={**account, "scopes": ", ".join(missing)},
+    )
+
+
+@callback
 def async_delete_issues(hass: HomeAssistant, entry_id: str) -> None:
     """Remove the entry's issues (it is unloaded or removed)."""
     async_delete_refresh_failing_issue(hass, entry_id)
     async_delete_api_rejected_issue(hass, entry_id)
     ir.async_delete_issue(hass, DOMAIN, clock_skew_issue_id(entry_id))
+    ir.async_delete_issue(hass, DOMAIN, refresh_token_expiring_issue_id(entry_id))
+    ir.async_delete_issue(hass, DOMAIN, scope_not_granted_issue_id(entry_id))

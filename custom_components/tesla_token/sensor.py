@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import override
+from typing import Any, override
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -16,6 +16,7 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .account_kind import is_fleet
 from .connection import ConnectionProfile
 from .coordinator import TeslaTokenConfigEntry, TeslaTokenCoordinator
 from .entity import TeslaTokenEntity
@@ -33,7 +34,10 @@ _TOKEN_KINDS = (TokenKind.OWNER_API, TokenKind.FLEET_API)
 class TeslaTokenSensorEntityDescription(SensorEntityDescription):
     """Describes a Tesla Token sensor."""
 
-    value_fn: Callable[[TokenState], str | datetime | None]
+    value_fn: Callable[[TokenState], str | int | datetime | None]
+    # Whether the entry has this sensor (from its data): some apply to Fleet API tokens only.
+    exists_fn: Callable[[Mapping[str, Any]], bool] = lambda _: True
+    attributes_fn: Callable[[TokenState], dict[str, Any]] | None = None
 
 
 def _token_kind(state: TokenState) -> str | None:
@@ -105,6 +109,22 @@ SENSORS: tuple[TeslaTokenSensorEntityDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda state: state.connection,
     ),
+    # Fleet API tokens (one's own app).
+    TeslaTokenSensorEntityDescription(
+        key="refresh_token_expires",
+        translation_key="refresh_token_expires",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        exists_fn=is_fleet,
+        value_fn=lambda state: state.refresh_token_expires_at,
+    ),
+    TeslaTokenSensorEntityDescription(
+        key="granted_scopes",
+        translation_key="granted_scopes",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        exists_fn=is_fleet,
+        value_fn=lambda state: len(state.scopes_granted or ()),
+        attributes_fn=lambda state: {"scopes": list(state.scopes_granted or ())},
+    ),
 )
 
 
@@ -116,7 +136,9 @@ async def async_setup_entry(
     """Add the token sensors of an account."""
     coordinator = entry.runtime_data
     async_add_entities(
-        TeslaTokenSensorEntity(coordinator, description) for description in SENSORS
+        TeslaTokenSensorEntity(coordinator, description)
+        for description in SENSORS
+        if description.exists_fn(entry.data)
     )
 
 
@@ -136,6 +158,13 @@ class TeslaTokenSensorEntity(TeslaTokenEntity, SensorEntity):
 
     @property
     @override
-    def native_value(self) -> str | datetime | None:
+    def native_value(self) -> str | int | datetime | None:
         """Return the sensor's value."""
         return self.entity_description.value_fn(self.coordinator.data)
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return the sensor's attributes, if it has any."""
+        attributes_fn = self.entity_description.attributes_fn
+        return None if attributes_fn is None else attributes_fn(self.coordinator.data)

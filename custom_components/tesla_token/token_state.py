@@ -11,6 +11,7 @@ from typing import Any, Final
 from homeassistant.const import CONF_ACCESS_TOKEN
 from homeassistant.util import dt as dt_util
 
+from .account_kind import refresh_token_expires_at, scopes_granted
 from .connection_plan import remembered_profile, stored_verdict
 from .const import (
     CONF_API_CHECKED_AT,
@@ -64,6 +65,9 @@ class TokenState:
     api_checked_at: datetime | None
     connection: str
     api_checks: tuple[ApiCheck, ...]
+    # Fleet API entries only (None for Owner API entries).
+    refresh_token_expires_at: datetime | None = None
+    scopes_granted: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,7 @@ def describe_token(
     """
     expires_at = float(data[CONF_EXPIRES_AT])
     api_access = _api_access(data, api_check)
+    granted = scopes_granted(data)
     return TokenState(
         status=_status(data, now, failures, api_access),
         issued_at=dt_util.utc_from_timestamp(float(data[CONF_ISSUED_AT])),
@@ -138,4 +143,6 @@ def describe_token(
         api_checked_at=_timestamp(data.get(CONF_API_CHECKED_AT)),
         connection=remembered_profile(data).value,
         api_checks=api_checks,
+        refresh_token_expires_at=_timestamp(refresh_token_expires_at(data)),
+        scopes_granted=None if granted is None else tuple(granted),
     )

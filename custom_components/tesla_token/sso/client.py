@@ -8,7 +8,8 @@ import aiohttp
 
 from .api_check import ApiAccess, check_api_access
 from .browser import BrowserSignIn
-from .const import TESLA_SSO_ORIGINS
+from .const import CLIENT_ID, TESLA_SSO_ORIGINS, Region
+from .fleet_api import fleet_api_base
 from .password import PasswordSignIn
 from .token_endpoint import refresh_tokens
 from .tokens import TokenSet
@@ -61,7 +62,11 @@ class TeslaSso:
         return BrowserSignIn(self._transport, self.base)
 
     async def refresh(
-        self, refresh_token: str, *, issuer: str | None = None
+        self,
+        refresh_token: str,
+        *,
+        issuer: str | None = None,
+        client_id: str | None = None,
     ) -> TokenSet:
         """Get fresh tokens; the answer may carry a new (rotated) refresh token.
 
@@ -70,6 +75,9 @@ class TeslaSso:
             issuer: the SSO base that issued the tokens (None: this base). With Tesla's base
                 the request goes to that issuer (global or China); with a custom base it goes
                 to the custom base unless the issuer shares its origin.
+            client_id: the client id of one's own Fleet API app (None: ``ownerapi``). With
+                Tesla's base an app refreshes at the Fleet auth host (``FLEET_AUTH_TOKEN_URL``;
+                China: the China issuer's ``/token``), with a custom base as above.
 
         Raises:
             TeslaSsoLoginError: INVALID_SERVER_URL, the issuer is not a trusted SSO server.
@@ -81,12 +89,25 @@ class TeslaSso:
             issuer or self.base,
             refresh_token,
             trusted_base=self.base if self._custom else None,
+            client_id=client_id or CLIENT_ID,
         )
 
-    async def check_api_access(self, access_token: str, api_base: str) -> ApiAccess:
-        """Ask the Owner API at ``api_base`` whether it accepts this access token.
+    async def check_api_access(
+        self, access_token: str, api_base: str, *, fleet: bool = False
+    ) -> ApiAccess:
+        """Ask Tesla's API at ``api_base`` whether it accepts this access token.
 
         Over this client's transport: the same connection kind as its token requests.
+        ``fleet``: a Fleet API token, asked about at the Fleet API (``/api/1/users/me``).
         Never raises for Tesla's answers or a failed request (see ``check_api_access``).
         """
-        return await check_api_access(self._transport, api_base, access_token)
+        return await check_api_access(
+            self._transport, api_base, access_token, fleet=fleet
+        )
+
+    async def fleet_api_base(self, access_token: str, region: Region) -> str | None:
+        """Return the Fleet API base of the token's account; None when Tesla cannot tell now.
+
+        From the token's ``ou_code``, else Tesla's ``/api/1/users/region``. Never raises.
+        """
+        return await fleet_api_base(self._transport, access_token, region)

@@ -6,7 +6,7 @@ import logging
 import time
 from typing import Any
 
-from .const import CLIENT_ID, SCOPE, SSO_BASES, Region
+from .const import CLIENT_ID, FLEET_AUTH_BASE, SCOPE, SSO_BASES, Region
 from .errors import (
     LoginFailure,
     TemporaryFailure,
@@ -26,7 +26,7 @@ from .tokens import (
     number_claim,
 )
 from .transport import HttpResponse, Transport
-from .urls import origin_of, trusted_issuer, validate_sso_base
+from .urls import origin_of, trusted_issuer, trusted_token_issuer, validate_sso_base
 
 _LOGGER = logging.getLogger(__name__)
 _REFRESH_REFUSALS = frozenset({"login_required", "invalid_grant"})
@@ -65,6 +65,7 @@ def token_set_from_response(
     trusted_base: str,
     contacted_base: str | None = None,
     previous_refresh_token: str | None = None,
+    app: bool = False,
 ) -> TokenSet:
     """Build a TokenSet from a /token answer.
 
@@ -78,6 +79,8 @@ def token_set_from_response(
         trusted_base: the SSO base whose origin (or Tesla's) may issue these tokens.
         contacted_base: the SSO base the request went to (default: ``trusted_base``).
         previous_refresh_token: kept when the answer carries no new refresh token.
+        app: tokens of one's own Fleet API app: Tesla's Fleet auth host may issue them too
+            (``iss`` = ``<base>/nts``).
 
     Raises:
         TeslaSsoTemporaryError: UNEXPECTED_RESPONSE, tokens missing or unreadable.
@@ -102,7 +105,8 @@ def token_set_from_response(
             TemporaryFailure.UNEXPECTED_RESPONSE, "The access token has no sub claim"
         )
     named = claims.get("iss")
-    issuer = trusted_issuer(named, trusted_base) if isinstance(named, str) else None
+    trust = trusted_token_issuer if app else trusted_issuer
+    issuer = trust(named, trusted_base) if isinstance(named, str) else None
     if issuer is None:
         # Not its value: a server's text stays out of the log.
         _LOGGER.debug("The access token names no trusted issuer; keeping the answer")
@@ -127,7 +131,25 @@ def token_set_from_response(
         issued_at=received_at,
         issuer=issuer,
         clock_offset=None if iat is None else iat - received_at,
+        scopes=_granted_scopes(body, claims),
     )
+
+
+def _granted_scopes(
+    body: dict[str, Any], claims: dict[str, Any]
+) -> tuple[str, ...] | None:
+    """Return the scopes granted; None when the answer does not say.
+
+    The answer's ``scope`` (space separated), else the access token's ``scp``.
+    """
+    scope, scp = body.get("scope"), claims.get("scp")
+    if isinstance(scope, str):
+        names = scope.split()
+    elif isinstance(scp, list) and all(isinstance(name, str) for name in scp):
+        names = scp
+    else:
+        return None
+    return tuple(dict.fromkeys(names))
 
 
 def _lifetime(
@@ -214,6 +236,7 @@ async def refresh_tokens(
     refresh_token: str,
     *,
     trusted_base: str | None = None,
+    client_id: str = CLIENT_ID,
 ) -> TokenSet:
     """Get fresh tokens from the issuing SSO server.
 
@@ -225,6 +248,9 @@ async def refresh_tokens(
         trusted_base: a custom SSO base the issuer may share an origin with; without it only
             Tesla's own SSO servers are trusted. When the issuer is on another origin (a proxy
             in front of Tesla), the refresh goes through the custom server too.
+        client_id: ``ownerapi``, or the client id of one's own Fleet API app: with Tesla's
+            servers an app refreshes at the Fleet auth host (China: the China SSO base), and
+            sends no scope (the grant keeps its scopes).
 
     Raises:
         TeslaSsoLoginError: INVALID_SERVER_URL, the issuer is not a trusted SSO server.
@@ -232,7 +258,8 @@ async def refresh_tokens(
         TeslaSsoTemporaryError: the server could not answer usefully now.
     """
     base = trusted_base if trusted_base is not None else SSO_BASES[Region.GLOBAL]
-    checked_issuer = trusted_issuer(issuer, base)
+    app = client_id != CLIENT_ID
+    checked_issuer = (trusted_token_issuer if app else trusted_issuer)(issuer, base)
     if checked_issuer is None:
         raise TeslaSsoLoginError(
             LoginFailure.INVALID_SERVER_URL,
@@ -241,16 +268,31 @@ async def refresh_tokens(
     if trusted_base is not None and origin_of(checked_issuer) != origin_of(base):
         # The person chose this server for a reason (a proxy): refreshes go to it as well.
         checked_issuer = validate_sso_base(base)
-    response = await transport.send(
-        "POST",
-        f"{checked_issuer}/token",
-        json_body={
-            "grant_type": "refresh_token",
-            "client_id": CLIENT_ID,
-            "refresh_token": refresh_token,
-            "scope": SCOPE,
-        },
-    )
+    if not app:
+        response = await transport.send(
+            "POST",
+            f"{checked_issuer}/token",
+            json_body={
+                "grant_type": "refresh_token",
+                "client_id": CLIENT_ID,
+                "refresh_token": refresh_token,
+                "scope": SCOPE,
+            },
+        )
+    else:
+        if trusted_base is None and checked_issuer != SSO_BASES[Region.CHINA]:
+            # Tesla asks apps to use the Fleet auth host (auth.tesla.com is unreliable for them).
+            checked_issuer = FLEET_AUTH_BASE
+        # As Tesla documents it: a form, no secret, no scope.
+        response = await transport.send(
+            "POST",
+            f"{checked_issuer}/token",
+            form={
+                "grant_type": "refresh_token",
+                "client_id": client_id,
+                "refresh_token": refresh_token,
+            },
+        )
     if response.status in (400, 401):
         error = _error_name(response)
         if response.status == 401 or error in _REFRESH_REFUSALS:
@@ -274,5 +316,6 @@ async def refresh_tokens(
         response.json_object(),
         trusted_base=base,
         contacted_base=checked_issuer,
+        app=app,
         previous_refresh_token=refresh_token,
     )

@@ -11,12 +11,12 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from .const import FLEET_ISSUER_SUFFIX
 from .errors import LoginFailure, TeslaSsoLoginError
 
 _LEGACY_EXCHANGED = re.compile(r"(?:qts|eu|cn)-[0-9a-fA-F]{64}")
 _V2 = re.compile(r"[0-9a-fA-F]{64}")
 _SSO_BASE_PATH = "/oauth2/v3"
-_FLEET_ISSUER_SUFFIX = "/nts"
 # 9999-12-31 23:59:59 UTC, the last second a datetime can hold.
 LATEST_EPOCH = 253402300799.0
 
@@ -70,7 +70,7 @@ def token_kind(token: str) -> TokenKind:
         return TokenKind.UNKNOWN
     issuer = claims.get("iss")
     issuer_path = urlsplit(issuer).path.rstrip("/") if isinstance(issuer, str) else ""
-    if issuer_path.endswith(_FLEET_ISSUER_SUFFIX):
+    if issuer_path.endswith(FLEET_ISSUER_SUFFIX):
         return TokenKind.FLEET_API
     if claims.get("azp") == "ownerapi" or issuer_path.endswith(_SSO_BASE_PATH):
         return TokenKind.OWNER_API
@@ -137,6 +137,9 @@ class TokenSet:
     # Seconds Tesla's clock was ahead of this one (its ``iat`` minus the local arrival time);
     # None when the access token carries no ``iat``.
     clock_offset: float | None = None
+    # The scopes granted (the answer's ``scope``, else the access token's ``scp``); None when
+    # neither says.
+    scopes: tuple[str, ...] | None = None
 
     @property
     def subject(self) -> str:

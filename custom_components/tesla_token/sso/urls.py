@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import SplitResult, urljoin, urlsplit
 
-from .const import TESLA_SSO_ORIGINS
+from .const import FLEET_ISSUER_SUFFIX, TESLA_SSO_ORIGINS, TESLA_TOKEN_ORIGINS
 from .errors import LoginFailure, TeslaSsoLoginError
 
 type Origin = tuple[str, str, int]
@@ -156,6 +156,24 @@ def trusted_issuer(issuer: str, chosen_base: str) -> str | None:
     if not is_trusted_origin(issuer, chosen_base):
         return None
     return validate_sso_base(issuer)
+
+
+def trusted_token_issuer(issuer: str, chosen_base: str) -> str | None:
+    """Return the SSO base an app token's ``iss`` names, when it may refresh it, else None.
+
+    Besides the SSO servers, Tesla's Fleet auth host issues tokens of one's own Fleet API app;
+    their ``iss`` is ``<SSO base>/nts`` (e.g. ``https://fleet-auth.prd.vn.cloud.tesla.com/oauth2/v3/nts``),
+    whose base takes the refresh.
+    """
+    try:
+        base = validate_sso_base(issuer).removesuffix(FLEET_ISSUER_SUFFIX)
+        origin = origin_of(base)
+        chosen_origin = origin_of(chosen_base)
+    except TeslaSsoLoginError:
+        return None
+    if origin == chosen_origin or origin in TESLA_TOKEN_ORIGINS:
+        return base
+    return None
 
 
 def region_redirect_base(
