@@ -194,8 +194,16 @@ class FlowDriver:
     async def submit(
         self, result: ConfigFlowResult, user_input: Mapping[str, Any]
     ) -> ConfigFlowResult:
-        """Submit the form (or menu choice) of a config flow step."""
-        return self.shown(await submit(self.hass, result, user_input))
+        """Submit the form (or menu choice) of a config flow step.
+
+        A flow that ends sets an entry up (or reloads one) in the background, and that may
+        talk to Tesla (the API check): wait for it, as a person waits for the dialog to close,
+        so that no test ends with a set-up still running.
+        """
+        result = self.shown(await submit(self.hass, result, user_input))
+        if result["type"] in (FlowResultType.ABORT, FlowResultType.CREATE_ENTRY):
+            await self.hass.async_block_till_done()
+        return result
 
     async def start_options(self, entry: ConfigEntry) -> ConfigFlowResult:
         """Open the options flow of an entry."""
