@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import replace
@@ -21,6 +20,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from .account_kind import client_id, is_fleet
+from .api_access import ApiAccessCheck
 from .clock_skew import is_notable, log_skew, stored_clock_offset
 from .connection import ConnectionProfile, async_token_transport
 from .connection_plan import (
@@ -31,9 +31,6 @@ from .connection_plan import (
     stored_verdict,
 )
 from .const import (
-    CONF_API_ACCESS,
-    CONF_API_CHECKED_AT,
-    CONF_API_ROUND_FAILED_AT,
     CONF_AUTH_URL,
     CONF_CONNECTION,
     CONF_EXPIRES_AT,
@@ -42,13 +39,11 @@ from .const import (
     CONF_REFRESH_TOKEN,
     CONF_REFUSED_ISSUED_AT,
     DOMAIN,
-    EVENT_API_REJECTED,
     EVENT_TOKEN_REFRESH_FAILED,
     EVENT_TOKEN_REFRESHED,
     LOGGER,
 )
 from .entry_data import token_data
-from .flow_input import ServerChoice
 from .refresh_errors import (
     InvalidLifetimeError,
     RefreshFailedError,
@@ -57,9 +52,7 @@ from .refresh_errors import (
 )
 from .refresh_schedule import forced_refresh_waits, is_refresh_due, next_refresh_at
 from .repairs import (
-    async_create_api_rejected_issue,
     async_create_refresh_failing_issue,
-    async_delete_api_rejected_issue,
     async_delete_issues,
     async_delete_refresh_failing_issue,
     async_update_clock_skew_issue,
@@ -76,13 +69,7 @@ from .sso import (
     TeslaSsoTemporaryError,
     TokenSet,
 )
-from .token_state import (
-    API_CHECK_HISTORY,
-    ApiCheck,
-    FailureRun,
-    TokenState,
-    describe_token,
-)
+from .token_state import FailureRun, TokenState, describe_token
 from .token_store import token_store, tokens_refused, without_refusal
 
 type TeslaTokenConfigEntry = ConfigEntry[TeslaTokenCoordinator]
@@ -132,8 +119,7 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
         self._unsub_expiry_timer: CALLBACK_TYPE | None = None
         self._unsub_grace_timer: CALLBACK_TYPE | None = None
         self._clock_warned = False
-        # The last answers of Tesla's API, for diagnostics (never a token).
-        self._api_checks: deque[ApiCheck] = deque(maxlen=API_CHECK_HISTORY)
+        self._api = ApiAccessCheck(hass, entry, self._async_save, self._fire)
 
     @property
     def account(self) -> str:
@@ -260,9 +246,10 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
             if verdict is not ApiAccess.REJECTED:
                 break
             refused.append(profiles.pop(0))
-        await self._async_handle_api_verdict(
+        await self._api.async_report(
             verdict, refused, round_size, was_rejected=was_rejected
         )
+        self._publish()
 
     async def _async_refresh_over(self, profile: ConnectionProfile) -> bool:
         """Refresh once over `profile`; return whether new tokens were stored and published."""
@@ -308,51 +295,13 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
         return False
 
     async def _async_check(self, profile: ConnectionProfile) -> ApiAccess:
-        """Ask Tesla's API whether it accepts the stored access token (read-only).
-
-        An answer is remembered in the entry with its time; an API out of reach leaves the
-        last verdict as it was (the next refresh checks again).
-        """
+        """Ask Tesla's API, over `profile`, whether it accepts the stored access token."""
         data = self.config_entry.data
         sso = TeslaSso(
             await async_token_transport(self.hass, profile),
             data.get(CONF_AUTH_URL) or SSO_BASES[Region(data[CONF_REGION])],
         )
-        try:
-            verdict = await self._async_ask_api(sso)
-        except Exception:  # noqa: BLE001 - a bug in the check must not stop the refresh
-            LOGGER.exception("Unexpected error checking the token of %s", self.account)
-            verdict = ApiAccess.UNREACHABLE
-        now = time.time()
-        self._api_checks.append(
-            ApiCheck(
-                at=dt_util.utc_from_timestamp(now), connection=profile, outcome=verdict
-            )
-        )
-        LOGGER.debug(
-            "Tesla's API %s the token of %s (connection %s)",
-            verdict,
-            self.account,
-            profile,
-        )
-        if verdict is not ApiAccess.UNREACHABLE:
-            await self._async_save({CONF_API_ACCESS: verdict, CONF_API_CHECKED_AT: now})
-        return verdict
-
-    async def _async_ask_api(self, sso: TeslaSso) -> ApiAccess:
-        """Ask the API the token is for: the Owner API, or the account's Fleet API base."""
-        server = ServerChoice.from_entry(self.config_entry.data)
-        if not is_fleet(self.config_entry.data):
-            return await sso.check_api_access(self.access_token, server.api_base)
-        # A custom server serves the API itself; Tesla's Fleet API has a base per region.
-        api_base = (
-            server.api_base
-            if server.auth_url
-            else await sso.fleet_api_base(self.access_token, server.region)
-        )
-        if api_base is None:
-            return ApiAccess.UNREACHABLE
-        return await sso.check_api_access(self.access_token, api_base, fleet=True)
+        return await self._api.async_check(sso, profile)
 
     async def _async_save(self, changes: dict[str, Any]) -> None:
         """Change entry data beside the tokens (the token file keeps mirroring the entry)."""
@@ -517,50 +466,6 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
         # Home Assistant's reauth flow raises its own issue (once, however often called).
         entry.async_start_reauth(self.hass)
 
-    async def _async_handle_api_verdict(
-        self,
-        verdict: ApiAccess | None,
-        refused: list[ConnectionProfile],
-        round_size: int,
-        *,
-        was_rejected: bool,
-    ) -> None:
-        """Tell what Tesla's API said of the final token of a request (None: not checked).
-
-        A refusal is logged and fired as an event when it begins, not at every refresh.
-
-        Args:
-            verdict: the last check's outcome (None when the check is off).
-            refused: the profiles whose tokens the API refused, in the order tried.
-            round_size: how many profiles the request could try.
-            was_rejected: the API had refused the token before this request.
-        """
-        entry = self.config_entry
-        if verdict is ApiAccess.REJECTED:
-            tried = ", ".join(refused)
-            if round_size > 1 and len(refused) == round_size:
-                # Every profile refused: the next round waits (see connection_plan).
-                await self._async_save({CONF_API_ROUND_FAILED_AT: time.time()})
-            if not was_rejected:
-                LOGGER.warning(
-                    "Tesla's API refuses the token of %s (connections tried: %s)",
-                    self.account,
-                    tried,
-                )
-                self._fire(EVENT_API_REJECTED, connections=tried)
-            async_create_api_rejected_issue(self.hass, entry, tried)
-        elif verdict is not ApiAccess.UNREACHABLE:
-            if verdict is ApiAccess.ACCEPTED and (refused or was_rejected):
-                LOGGER.info(
-                    "Tesla's API accepts the token of %s refreshed over connection %s",
-                    self.account,
-                    entry.data[CONF_CONNECTION],
-                )
-            if entry.data.get(CONF_API_ROUND_FAILED_AT) is not None:
-                await self._async_save({CONF_API_ROUND_FAILED_AT: None})
-            async_delete_api_rejected_issue(self.hass, entry.entry_id)
-        self._publish()
-
     @callback
     def _fire(self, event_type: str, **data: str) -> None:
         """Fire an event about this account (with a time or a short reason; never a token)."""
@@ -589,7 +494,7 @@ class TeslaTokenCoordinator(DataUpdateCoordinator[TokenState]):
             failures=self._failures,
             next_refresh=self._next_refresh,
             api_check=api_check_enabled(self.config_entry.options),
-            api_checks=tuple(self._api_checks),
+            api_checks=tuple(self._api.history),
         )
 
     @callback

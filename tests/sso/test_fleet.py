@@ -249,6 +249,25 @@ async def test_users_region_tells_it_otherwise(
     assert to_emulator.asked == [f"{FLEET_API_BASES['na']}/api/1/users/region"]
 
 
+async def test_the_fleet_check_asks_the_accounts_regional_base(
+    emulator: Emulator, http: aiohttp.ClientSession, frozen_time: FrozenDateTimeFactory
+) -> None:
+    """On Tesla's own servers the check goes to the region's base; none known, no verdict."""
+    tokens = await mint_fleet_token_set(emulator)
+    to_emulator = ToEmulator(emulator, http)
+    sso = TeslaSso(to_emulator, SSO_BASES[Region.GLOBAL])
+
+    access = await sso.check_fleet_api_access(tokens.access_token, Region.GLOBAL)
+    assert access is ApiAccess.ACCEPTED
+    assert to_emulator.asked == [f"{FLEET_API_BASES['na']}{USERS_ME}"]
+
+    to_emulator.asked.clear()
+    no_region = make_jwt({"sub": "u1"})
+    access = await sso.check_fleet_api_access(no_region, Region.GLOBAL)
+    assert access is ApiAccess.UNREACHABLE
+    assert to_emulator.asked == [f"{FLEET_API_BASES['na']}/api/1/users/region"]
+
+
 @pytest.mark.parametrize(
     ("setup", "verdict", "status"),
     [

@@ -105,6 +105,20 @@ class TeslaSso:
             self._transport, api_base, access_token, fleet=fleet
         )
 
+    async def check_fleet_api_access(
+        self, access_token: str, region: Region, api_base: str | None = None
+    ) -> ApiAccess:
+        """Ask the Fleet API whether it accepts this app token (``/api/1/users/me``).
+
+        ``api_base``: where to ask (a custom server's); None: the account's regional base on
+        Tesla's Fleet API (see ``fleet_api_base``); unknown for now, the API is unreachable.
+        Never raises for Tesla's answers or a failed request.
+        """
+        base = api_base or await self.fleet_api_base(access_token, region)
+        if base is None:
+            return ApiAccess.UNREACHABLE
+        return await self.check_api_access(access_token, base, fleet=True)
+
     async def fleet_api_base(self, access_token: str, region: Region) -> str | None:
         """Return the Fleet API base of the token's account; None when Tesla cannot tell now.
 
