@@ -30,6 +30,14 @@ CONF_API_CHECKED_AT: Final = "api_checked_at"  # epoch seconds or None
 # When a whole round of connection profiles ended refused (None: not since the last success).
 CONF_API_ROUND_FAILED_AT: Final = "api_round_failed_at"
 
+# Fleet API entries only (absent: an Owner API entry, client id "ownerapi"). The application
+# credential's implementation id (Home Assistant's OAuth2 key), the app's client id (never a
+# secret), the scopes the person chose and the ones Tesla granted.
+CONF_AUTH_IMPLEMENTATION: Final = "auth_implementation"
+CONF_CLIENT_ID: Final = "client_id"
+CONF_SCOPES_REQUESTED: Final = "scopes_requested"
+CONF_SCOPES_GRANTED: Final = "scopes_granted"
+
 # Options.
 CONF_REFRESH_MODE: Final = "refresh_mode"
 REFRESH_MODE_LIFETIME_SHARE: Final = "lifetime_share"

@@ -35,3 +35,14 @@ OWNER_API_BASES: Final[dict[Region, str]] = {
 TESLA_SSO_ORIGINS: Final[frozenset[tuple[str, str, int]]] = frozenset(
     {("https", "auth.tesla.com", 443), ("https", "auth.tesla.cn", 443)}
 )
+
+# Fleet API apps (one's own app on developer.tesla.com): code exchanges and refreshes go to the
+# Fleet auth host (China: auth.tesla.cn), the API to the region's Fleet API base.
+FLEET_AUTH_TOKEN_URL: Final = (
+    "https://fleet-auth.prd.vn.cloud.tesla.com/oauth2/v3/token"
+)
+FLEET_API_BASES: Final[dict[str, str]] = {
+    "na": "https://fleet-api.prd.na.vn.cloud.tesla.com",
+    "eu": "https://fleet-api.prd.eu.vn.cloud.tesla.com",
+    "cn": "https://fleet-api.prd.cn.vn.cloud.tesla.cn",
+}
