@@ -499,3 +499,23 @@ async def test_reconfigure_with_another_account_keeps_the_entry(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_account_mismatch"
     assert entry.data["refresh_token"] == kept
+
+
+async def test_no_secret_of_the_sign_in_shows_anywhere(
+    hass: HomeAssistant,
+    flow: FlowDriver,
+    hass_client_no_auth: ClientSessionGenerator,
+    leak_guard: LeakGuard,
+    app: Emulator,
+) -> None:
+    entry = await add_fleet_entry(hass, flow, hass_client_no_auth, app)
+
+    # The guard knows what passed: the app's secret, the code, the verifier, the tokens …
+    secrets = leak_guard.secrets
+    assert APP_SECRET in secrets
+    assert {entry.data["access_token"], entry.data["refresh_token"]} <= secrets
+    assert any(len(secret) == 60 for secret in secrets)  # the authorization code
+    assert any(len(secret) == 128 for secret in secrets)  # the PKCE verifier
+    # … and none of it is in a log, a flow result, a state or an event so far.
+    await leak_guard.async_expose_hass(hass)
+    leak_guard.check()
