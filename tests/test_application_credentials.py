@@ -6,6 +6,9 @@ Token requests go to the emulator's app token endpoint; no request is faked.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+import importlib.util
+import json
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -252,3 +255,26 @@ async def test_the_account_email_from_users_me(
     assert await async_account_email(transport, app.base_url, without) is None
     app.state.set_fault("users_me", Fault(FaultKind.MALFORMED_JSON))
     assert await async_account_email(transport, app.base_url, with_user_data) is None
+
+
+async def test_the_demo_credential_is_one_home_assistant_reads(
+    hass: HomeAssistant, hass_storage: dict[str, Any], tmp_path: Path
+) -> None:
+    spec = importlib.util.spec_from_file_location(
+        "develop_demo", Path(__file__).parents[1] / "scripts" / "develop_demo.py"
+    )
+    assert spec is not None and spec.loader is not None
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    demo.add_demo_credential(tmp_path)
+    stored = tmp_path / ".storage" / "application_credentials"
+    hass_storage["application_credentials"] = json.loads(stored.read_text())
+
+    assert await async_setup_component(hass, "application_credentials", {})
+    implementations = await async_get_implementations(hass, DOMAIN)
+
+    (implementation,) = implementations.values()
+    assert isinstance(implementation, FleetImplementation)
+    assert implementation.client_id == demo.DEMO_APP_ID
+    assert implementation.client_secret == demo.DEMO_APP_SECRET
+    assert implementation.name == "Tesla Token demo"
