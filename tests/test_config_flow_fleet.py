@@ -15,14 +15,14 @@ from homeassistant.components.application_credentials import (
     ClientCredential,
     async_import_client_credential,
 )
-from homeassistant.config_entries import ConfigEntry, ConfigFlowResult
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState, ConfigFlowResult
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.tesla_token.const import DOMAIN
+from custom_components.tesla_token.const import CONF_API_CHECK, DEFAULT_OPTIONS, DOMAIN
 from custom_components.tesla_token.sso import TokenKind, token_kind
 from emulator import Emulator, Fault, FaultKind
 from emulator.scenario import Account
@@ -519,3 +519,21 @@ async def test_no_secret_of_the_sign_in_shows_anywhere(
     # … and none of it is in a log, a flow result, a state or an event so far.
     await leak_guard.async_expose_hass(hass)
     leak_guard.check()
+
+
+async def test_a_fleet_entry_loads_with_the_api_check_off(
+    hass: HomeAssistant,
+    flow: FlowDriver,
+    hass_client_no_auth: ClientSessionGenerator,
+    monkeypatch: pytest.MonkeyPatch,
+    app: Emulator,
+) -> None:
+    # The API check of Fleet tokens (users/me) comes with the coordinator's Fleet support;
+    # until then an entry is made with the check off, as a person may set it.
+    monkeypatch.setitem(DEFAULT_OPTIONS, CONF_API_CHECK, False)
+
+    entry = await add_fleet_entry(hass, flow, hass_client_no_auth, app)
+
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.options[CONF_API_CHECK] is False
+    assert entry.title == OWNER
