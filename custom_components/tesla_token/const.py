@@ -29,14 +29,11 @@ CONF_API_ACCESS: Final = "api_access"
 CONF_API_CHECKED_AT: Final = "api_checked_at"  # epoch seconds or None
 # When a whole round of connection profiles ended refused (None: not since the last success).
 CONF_API_ROUND_FAILED_AT: Final = "api_round_failed_at"
-
-# Fleet API entries only (absent: an Owner API entry, client id "ownerapi"). The application
-# credential's implementation id (Home Assistant's OAuth2 key), the app's client id (never a
-# secret), the scopes the person chose and the ones Tesla granted.
-CONF_AUTH_IMPLEMENTATION: Final = "auth_implementation"
-CONF_CLIENT_ID: Final = "client_id"
-CONF_SCOPES_REQUESTED: Final = "scopes_requested"
-CONF_SCOPES_GRANTED: Final = "scopes_granted"
+# Fleet API entries (one's own Tesla app) have these four keys besides; Owner API entries none.
+CONF_AUTH_IMPLEMENTATION = "auth_implementation"
+CONF_CLIENT_ID = "client_id"
+CONF_SCOPES_REQUESTED = "scopes_requested"
+CONF_SCOPES_GRANTED = "scopes_granted"
 
 # Options.
 CONF_REFRESH_MODE: Final = "refresh_mode"

@@ -36,13 +36,20 @@ TESLA_SSO_ORIGINS: Final[frozenset[tuple[str, str, int]]] = frozenset(
     {("https", "auth.tesla.com", 443), ("https", "auth.tesla.cn", 443)}
 )
 
-# Fleet API apps (one's own app on developer.tesla.com): code exchanges and refreshes go to the
-# Fleet auth host (China: auth.tesla.cn), the API to the region's Fleet API base.
-FLEET_AUTH_TOKEN_URL: Final = (
-    "https://fleet-auth.prd.vn.cloud.tesla.com/oauth2/v3/token"
-)
+# Fleet API: one's own app at developer.tesla.com (its client id, not ``ownerapi``). Its code
+# exchange and refreshes go to the Fleet auth host (China: the China SSO base's /token), and its
+# access tokens name ``<that base>/nts`` as issuer.
+FLEET_AUTH_BASE: Final = "https://fleet-auth.prd.vn.cloud.tesla.com/oauth2/v3"
+FLEET_AUTH_TOKEN_URL: Final = f"{FLEET_AUTH_BASE}/token"
+FLEET_ISSUER_SUFFIX: Final = "/nts"
+# An app's refresh token can be used this long after its issue (seconds): 3 months.
+FLEET_REFRESH_TOKEN_LIFETIME: Final = 90 * 86400
 FLEET_API_BASES: Final[dict[str, str]] = {
     "na": "https://fleet-api.prd.na.vn.cloud.tesla.com",
     "eu": "https://fleet-api.prd.eu.vn.cloud.tesla.com",
     "cn": "https://fleet-api.prd.cn.vn.cloud.tesla.cn",
+}
+# Origins that may issue tokens (the ``iss`` of an access token) besides the SSO origins.
+TESLA_TOKEN_ORIGINS: Final[frozenset[tuple[str, str, int]]] = TESLA_SSO_ORIGINS | {
+    ("https", "fleet-auth.prd.vn.cloud.tesla.com", 443)
 }
