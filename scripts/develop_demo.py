@@ -87,6 +87,25 @@ def write_store(
     (storage / key).write_text(json.dumps(document, indent=2), encoding="utf-8")
 
 
+def add_demo_credential(config_dir: Path) -> None:
+    """Store the demo app as an application credential, as Home Assistant's dialog would.
+
+    Written once: a credential removed or added in the UI stays so. Its id is the one
+    Home Assistant gives (``slugify("<domain>.<client id>")``); without an ``auth_domain``
+    that id names the implementation.
+    """
+    if (config_dir / ".storage" / "application_credentials").exists():
+        return
+    item = {
+        "id": "tesla_token_tesla_token_demo",
+        "domain": "tesla_token",
+        "client_id": DEMO_APP_ID,
+        "client_secret": DEMO_APP_SECRET,
+        "name": "Tesla Token demo",
+    }
+    write_store(config_dir, "application_credentials", 1, {"items": [item]})
+
+
 def prepare_config(config_dir: Path, hass_port: int) -> None:
     """Write configuration.yaml, the loopback HTTP settings and the onboarding state."""
     config_dir.mkdir(parents=True, exist_ok=True)
@@ -115,6 +134,7 @@ def prepare_config(config_dir: Path, hass_port: int) -> None:
         {"stable": http, "pending": None, "yaml_migration_done": True},
         minor=2,
     )
+    add_demo_credential(config_dir)
     onboarding = config_dir / ".storage" / "onboarding"
     if not onboarding.exists():
         # Everything but the user step; the user is created through the API below.

@@ -261,7 +261,7 @@ class RestFlow:
         """A new flow's form for one sign-in method."""
         menu = await self.post(FLOWS, {"handler": DOMAIN})
         assert menu["type"] == "menu"
-        assert menu["menu_options"] == ["password", "browser", "token"]
+        assert menu["menu_options"] == ["password", "browser", "token", "fleet"]
         return await self.submit(menu, {"next_step_id": method})
 
 

@@ -48,6 +48,9 @@ async def rest(
 ) -> RestFlow:
     """The flow API of a Home Assistant with the `config` integration (the frontend's)."""
     assert await async_setup_component(hass, "config", {})
+    # The integration's dependency (auth, websocket_api) registers routes: before the test
+    # client freezes the router, as Home Assistant loads them at start.
+    assert await async_setup_component(hass, "application_credentials", {})
     return RestFlow(await hass_client(), leak_guard)
 
 

@@ -1,7 +1,8 @@
 """Run the browser test: python -m tests_ui [--screenshots DIR].
 
 Starts the emulator and Home Assistant on 127.0.0.1, drives headless Chromium through the
-journeys (the README's sign-in, a retry after a wrong password, the browser path), stops
+journeys (the README's sign-in, a retry after a wrong password, the browser path, the Fleet
+API with the demo app), stops
 everything, and ends with a line such as "3 passed, 0 failed" (exit code 1 on failure).
 """
 
@@ -17,6 +18,7 @@ import traceback
 from types import FrameType
 
 from .browser import chromium_page
+from .fleet import FleetJourney
 from .journey import Journey, SignInJourney
 from .retries import BrowserPathJourney, PasswordRetryJourney
 from .servers import REPO, running_servers
@@ -30,6 +32,7 @@ JOURNEYS: tuple[type[Journey], ...] = (
     SignInJourney,
     PasswordRetryJourney,
     BrowserPathJourney,
+    FleetJourney,
 )
 
 

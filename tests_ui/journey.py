@@ -59,6 +59,8 @@ class Texts:
     menu_title: str
     password_option: str
     browser_option: str
+    fleet_option: str
+    fleet_title: str
     password_title: str
     browser_title: str
     browser_link: str
@@ -90,6 +92,8 @@ class Texts:
             menu_title=_config_step(strings, "user")["title"],
             password_option=menu_options["password"],
             browser_option=menu_options["browser"],
+            fleet_option=menu_options["fleet"],
+            fleet_title=_config_step(strings, "fleet")["title"],
             password_title=password["title"],
             browser_title=browser["title"],
             browser_link=link.group(1),
@@ -156,7 +160,7 @@ class Journey:
         result.click()
 
     def choose_sign_in_method(self, option_text: str) -> None:
-        """The first step is the menu of the three ways to sign in."""
+        """The first step is the menu of the ways to sign in."""
         page = self.page
         expect(self.dialog_title(self.texts.menu_title)).to_be_visible()
         option = page.get_by_text(option_text, exact=True)

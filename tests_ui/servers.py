@@ -187,6 +187,7 @@ def running_servers(work_dir: Path) -> Iterator[Servers]:
     """
     python = sys.executable
     children = _Children(work_dir)
+    hass_port = free_port()
     try:
         emulator_process = children.start(
             "emulator",
@@ -200,10 +201,12 @@ def running_servers(work_dir: Path) -> Iterator[Servers]:
                 "0",
                 "--scenario",
                 str(SCENARIO),
+                # The demo's Fleet API app, with Home Assistant's callback on its port.
+                "--app",
+                json.dumps(DEMO.demo_app(hass_port)),
             ],
         )
         config_dir = work_dir / "config"
-        hass_port = free_port()
         DEMO.prepare_config(config_dir, hass_port)
         hass_process = children.start(
             "hass",

@@ -2,27 +2,50 @@
 
 Three paths end in the same entry: email and password (with captcha and MFA when Tesla asks),
 the person's own browser (they paste the callback address back), or an existing refresh token.
+A fourth makes a Fleet API entry: Home Assistant's OAuth2 flow with the person's own Tesla app
+(an application credential), PKCE and the scopes they choose.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from functools import partial
+import logging
 from typing import Any, Final
 
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
+    SOURCE_RECONFIGURE,
     ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
+    FlowType,
 )
 from homeassistant.const import CONF_CODE, CONF_DEVICE, CONF_EMAIL, CONF_PASSWORD
 from homeassistant.core import callback
+from homeassistant.helpers.config_entry_oauth2_flow import AbstractOAuth2FlowHandler
 
 from .connection import PROFILE_ORDER, async_get_token_transport, async_token_transport
 from .connection_plan import first_profile
-from .const import CONF_REFRESH_TOKEN, DEFAULT_OPTIONS, DOMAIN
-from .entry_data import build_entry_data
+from .const import (
+    CONF_AUTH_IMPLEMENTATION,
+    CONF_CLIENT_ID,
+    CONF_REFRESH_TOKEN,
+    CONF_SCOPES_REQUESTED,
+    DEFAULT_OPTIONS,
+    DOMAIN,
+    LOGGER,
+)
+from .entry_data import FleetApp, build_entry_data
+from .fleet_oauth import (
+    FleetEndpoints,
+    async_account_email,
+    chosen_scopes,
+    fleet_implementation,
+    fleet_unique_id,
+    read_tokens,
+    requested_scopes,
+)
 from .flow_errors import (
     AUTH_LINK_CHANGED,
     LEGACY_TOKEN,
@@ -36,6 +59,9 @@ from .flow_schemas import (
     CAPTCHA_SCHEMA,
     CONF_CALLBACK_URL,
     CONF_CAPTCHA,
+    CONF_SCOPES,
+    DEFAULT_SCOPES,
+    FLEET_METHOD,
     LOGIN_METHODS,
     MFA_SCHEMA,
     SERVER_FORMS,
@@ -65,20 +91,29 @@ _SECRET_FIELDS: Final = frozenset(
 )
 
 
-class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
+class TeslaTokenConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
     """Sign in to a Tesla account and store its tokens."""
 
+    DOMAIN = DOMAIN
     VERSION = 1
     MINOR_VERSION = 3
 
     def __init__(self) -> None:
         """Start with no sign-in running."""
+        super().__init__()
         self._server = ServerChoice(Region.GLOBAL)
         # How requests reach Tesla: the entry's profile (reauth, reconfigure), else the first.
         self._connection = PROFILE_ORDER[0]
         self._sign_in = PasswordSignInState()
         # The browser sign-in, kept across retries so its link (PKCE, state) stays valid.
         self._browser: BrowserSignIn | None = None
+        # The scopes a Fleet sign-in asks for (fixed and chosen).
+        self._fleet_scopes = requested_scopes(DEFAULT_SCOPES)
+
+    @property
+    def logger(self) -> logging.Logger:
+        """The logger of Home Assistant's OAuth2 steps."""
+        return LOGGER
 
     @staticmethod
     @callback
@@ -91,8 +126,10 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Offer the three ways to sign in."""
-        return self.async_show_menu(step_id="user", menu_options=LOGIN_METHODS)
+        """Offer the ways to sign in: Tesla's own client three ways, or one's own app."""
+        return self.async_show_menu(
+            step_id="user", menu_options=[*LOGIN_METHODS, FLEET_METHOD]
+        )
 
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]
@@ -102,6 +139,10 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
         self._server = ServerChoice.from_entry(entry_data)
         entry = self._get_reauth_entry()
         self._connection = first_profile(entry.options, entry_data)
+        if CONF_CLIENT_ID in entry_data:
+            # A Fleet API entry signs in again with its own app only.
+            self._fleet_scopes = tuple(entry_data[CONF_SCOPES_REQUESTED])
+            return await self.async_step_fleet()
         return await self.async_step_reauth_confirm()
 
     async def async_step_reauth_confirm(
@@ -121,6 +162,12 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._get_reconfigure_entry()
         error: StepError | None = None
         self._connection = first_profile(entry.options, entry.data)
+        if CONF_CLIENT_ID in entry.data:
+            # A Fleet API entry: region, server and scopes, then its app's sign-in again.
+            self._sign_in.email = entry.data[CONF_EMAIL]
+            self._server = ServerChoice.from_entry(entry.data)
+            self._fleet_scopes = tuple(entry.data[CONF_SCOPES_REQUESTED])
+            return await self.async_step_fleet()
         if user_input is None:
             self._server = ServerChoice.from_entry(entry.data)
         else:
@@ -348,6 +395,117 @@ class TeslaTokenConfigFlow(ConfigFlow, domain=DOMAIN):
             await async_token_transport(self.hass, self._connection),
             self._server.base,
         ).refresh(refresh_token)
+
+    # --- The person's own Tesla app (Fleet API, Home Assistant's OAuth2) -------------------
+
+    async def async_step_fleet(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the scopes and the server, then sign in with the person's own app."""
+        if user_input is None:
+            shown = {CONF_SCOPES: chosen_scopes(self._fleet_scopes)}
+            return self._show_form(FLEET_METHOD, user_input=shown)
+        try:
+            self._server = ServerChoice.from_input(user_input)
+        except Exception as err:  # noqa: BLE001 - flow_error logs the unexpected
+            return self._show_form(FLEET_METHOD, flow_error(err), user_input)
+        self._fleet_scopes = requested_scopes(user_input[CONF_SCOPES])
+        # Signing in again: the entry's own app (Home Assistant offers the others when its
+        # credential is gone).
+        entry = self._entry_being_changed()
+        return await self.async_step_pick_implementation(
+            {"implementation": entry.data[CONF_AUTH_IMPLEMENTATION]} if entry else None
+        )
+
+    async def async_generate_authorize_url(self) -> str:
+        """Point the chosen app at this flow's server, scopes and connection; its link."""
+        fleet_implementation(self.flow_impl).prepare(
+            FleetEndpoints.for_server(self._server),
+            self._fleet_scopes,
+            await async_token_transport(self.hass, self._connection),
+        )
+        return await super().async_generate_authorize_url()
+
+    async def async_oauth_create_entry(self, data: dict[str, Any]) -> ConfigFlowResult:
+        """Store the app's tokens as a Fleet API entry (flat, as an Owner API entry).
+
+        Home Assistant hands over ``{"auth_implementation", "token"}``; the answer was
+        checked when it arrived.
+        """
+        implementation = fleet_implementation(self.flow_impl)
+        endpoints = implementation.endpoints
+        signed_in = read_tokens(data["token"], endpoints)
+        tokens = signed_in.tokens
+        fleet = FleetApp(
+            auth_implementation=data[CONF_AUTH_IMPLEMENTATION],
+            client_id=implementation.client_id,
+            scopes_requested=self._fleet_scopes,
+            scopes_granted=signed_in.scopes_granted,
+        )
+        email = (
+            tokens.email
+            or await async_account_email(
+                await async_token_transport(self.hass, self._connection),
+                endpoints.audience,
+                tokens.access_token,
+            )
+            or self._sign_in.email
+        )
+        entry_data = build_entry_data(
+            tokens,
+            email=email,
+            server=self._server,
+            connection=self._connection,
+            fleet=fleet,
+        )
+        await self.async_set_unique_id(
+            fleet_unique_id(fleet.client_id, tokens.subject), raise_on_progress=False
+        )
+        if (entry := self._entry_being_changed()) is None:
+            # A new sign-in spent no token: an entry of this app and account keeps its own.
+            self._abort_if_unique_id_configured()
+            return self.async_create_entry(
+                title=plain_text(email) or tokens.subject,
+                data=entry_data,
+                options=dict(DEFAULT_OPTIONS),
+            )
+        if entry.data[CONF_CLIENT_ID] != fleet.client_id:
+            self._abort_if_unique_id_mismatch(reason="fleet_app_mismatch")
+        if self.source == SOURCE_REAUTH:
+            self._abort_if_unique_id_mismatch(reason="reauth_account_mismatch")
+        self._abort_if_unique_id_mismatch(reason="reconfigure_account_mismatch")
+        await self._async_save_tokens(entry, entry_data)
+        return self.async_update_reload_and_abort(entry, data_updates=entry_data)
+
+    def _entry_being_changed(self) -> ConfigEntry | None:
+        """The entry a reauth or reconfigure flow works on; None for a new one."""
+        if self.source == SOURCE_REAUTH:
+            return self._get_reauth_entry()
+        if self.source == SOURCE_RECONFIGURE:
+            return self._get_reconfigure_entry()
+        return None
+
+    @callback
+    def async_abort(
+        self,
+        *,
+        reason: str,
+        description_placeholders: Mapping[str, str] | None = None,
+        translation_domain: str | None = None,
+        next_flow: tuple[FlowType, str] | None = None,
+    ) -> ConfigFlowResult:
+        """Abort with this integration's texts, Home Assistant's OAuth2 reasons too.
+
+        Its OAuth2 helper would show Home Assistant's generic texts for those; these say
+        what to do with a Tesla app (add the credential, check the secret, …).
+        """
+        return ConfigFlow.async_abort(
+            self,
+            reason=reason,
+            description_placeholders=description_placeholders,
+            translation_domain=translation_domain,
+            next_flow=next_flow,
+        )
 
     # --- Shared ---------------------------------------------------------------------------
 

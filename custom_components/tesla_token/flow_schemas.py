@@ -34,13 +34,40 @@ SECTION_ADVANCED: Final = "advanced"
 CONF_CAPTCHA: Final = "captcha"
 CONF_CALLBACK_URL: Final = "callback_url"
 
-# The three ways to sign in, offered by the `user` and `reauth_confirm` menus.
+# The ways to sign in with Tesla's own client (`ownerapi`), offered by the `user` and
+# `reauth_confirm` menus; the `user` menu adds the person's own app (Fleet API).
 LOGIN_METHODS: Final = ["password", "browser", "token"]
+FLEET_METHOD: Final = "fleet"
+
+# The Fleet API scopes: always asked for (a sign-in and a refresh token), and the ones a
+# person may choose, in Tesla's order.
+CONF_SCOPES: Final = "scopes"
+FIXED_SCOPES: Final = ("openid", "offline_access")
+OPTIONAL_SCOPES: Final = (
+    "user_data",
+    "vehicle_device_data",
+    "vehicle_location",
+    "vehicle_cmds",
+    "vehicle_charging_cmds",
+    "energy_device_data",
+    "energy_cmds",
+)
+# Ticked unless the person says otherwise: user_data lets the token's health be checked
+# (GET /api/1/users/me), vehicle_device_data is what most tools read.
+DEFAULT_SCOPES: Final = ("user_data", "vehicle_device_data")
 
 _REGION_SELECTOR = SelectSelector(
     SelectSelectorConfig(
         options=[region.value for region in Region],
         translation_key=CONF_REGION,
+        mode=SelectSelectorMode.LIST,
+    )
+)
+_SCOPE_SELECTOR = SelectSelector(
+    SelectSelectorConfig(
+        options=list(OPTIONAL_SCOPES),
+        multiple=True,
+        translation_key="fleet_scope",
         mode=SelectSelectorMode.LIST,
     )
 )
@@ -128,12 +155,23 @@ def reconfigure_schema(region: str) -> vol.Schema:
     )
 
 
+def fleet_schema(region: str) -> vol.Schema:
+    """Scopes and server of the `fleet` step (the person's own Tesla app)."""
+    return vol.Schema(
+        {
+            vol.Required(CONF_SCOPES, default=list(DEFAULT_SCOPES)): _SCOPE_SELECTOR,
+            **_server_fields(region),
+        }
+    )
+
+
 # The forms that show the server choice, by step: each schema for the region shown.
 SERVER_FORMS: Final[Mapping[str, Callable[[str], vol.Schema]]] = {
     "password": password_schema,
     "browser": browser_schema,
     "token": token_schema,
     "reconfigure": reconfigure_schema,
+    FLEET_METHOD: fleet_schema,
 }
 
 CAPTCHA_SCHEMA: Final = vol.Schema(

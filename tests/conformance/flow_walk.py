@@ -1,7 +1,7 @@
 """Open every step of every flow the integration has, against the emulator.
 
 The walk collects what each step shows (the flow result), so that the tests can hold it against
-en.json: the config flow (all three sign-in paths, captcha, MFA, reauth, reconfigure), the options
+en.json: the config flow (all four sign-in paths, captcha, MFA, reauth, reconfigure), the options
 flow, and the fix flow of each fixable repair issue en.json describes. Each result also goes
 to the leak guard.
 """
@@ -11,6 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from homeassistant.components.application_credentials import (
+    ClientCredential,
+    async_import_client_credential,
+)
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     SOURCE_RECONFIGURE,
@@ -95,6 +99,15 @@ async def _walk_sign_in(
     )
 
     await _open(hass, walk, "browser")
+
+    # The Fleet form; submitted without a browser's request, Home Assistant lets the person
+    # pick the app even when there is one.
+    form = await _open(hass, walk, "fleet")
+    await async_import_client_credential(
+        hass, DOMAIN, ClientCredential("walk-app", "walk-app-secret-0000", "Walk app")
+    )
+    fleet = {"scopes": ["user_data"], **_server(emulator)}
+    walk.record("config", await flows.async_configure(form["flow_id"], fleet))
 
     form = await _open(hass, walk, "token")
     token = emulator.state.mint_refresh_token(TOKEN_ACCOUNT)

@@ -30,6 +30,20 @@ SELECTOR = "selector"
 ENTITY = "entity"  # entity.<platform>
 UNCLASSIFIED = "unclassified"
 
+# The reasons Home Assistant's OAuth2 helper aborts with once a flow hands over to it
+# (`missing_configuration` cannot happen: the integration has application credentials).
+OAUTH2_ABORTS = (
+    "missing_credentials",
+    "oauth_implementation_unavailable",
+    "authorize_url_timeout",
+    "no_url_available",
+    "oauth_timeout",
+    "oauth_unauthorized",
+    "oauth_failed",
+    "oauth_error",
+    "user_rejected_authorize",
+)
+
 # Call names whose `translation_key` names an exception (when not inside a `raise`).
 _EXCEPTION_SUFFIXES = ("Error", "Failed", "NotReady", "Unauthorized", "Invalid")
 
@@ -235,6 +249,9 @@ class _Collector(ast.NodeVisitor):
         """The reasons Home Assistant's helpers abort with by themselves."""
         if name == "_abort_if_unique_id_configured":
             return ["already_configured"]
+        if name == "async_step_pick_implementation":
+            # Home Assistant's OAuth2 steps from here on (config_entry_oauth2_flow).
+            return list(OAUTH2_ABORTS)
         if name == "async_set_unique_id":
             raise_on_progress = _keyword(node, "raise_on_progress")
             stays = (

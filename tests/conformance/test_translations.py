@@ -51,6 +51,7 @@ from .translated import assert_translated, flow_texts
 
 TOP_LEVEL_KEYS = {
     "title",
+    "application_credentials",
     "config",
     "options",
     "entity",
