@@ -7,7 +7,7 @@ point it at the sign-in server, scopes and connection it chose without touching 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any, Final, override
 
@@ -32,7 +32,6 @@ from .flow_schemas import DEFAULT_SCOPES, FIXED_SCOPES, OPTIONAL_SCOPES
 from .sso import Region, TeslaSsoError, TokenSet, Transport
 from .sso.const import FLEET_API_BASES, FLEET_AUTH_TOKEN_URL, SSO_BASES
 from .sso.token_endpoint import token_set_from_response
-from .sso.tokens import decode_jwt_claims
 
 _USERS_ME_PATH: Final = "/api/1/users/me"
 
@@ -156,9 +155,12 @@ class FleetImplementation(LocalOAuth2ImplementationWithPkce):
         """
         if self._transport is None:
             return await super()._token_request(data)
-        form = {**data, "client_id": self.client_id}
-        if self.client_secret:
-            form["client_secret"] = self.client_secret
+        # Application credentials always have a secret; Tesla requires it for the exchange.
+        form = {
+            **data,
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+        }
         try:
             response = await self._transport.send("POST", self.token_url, form=form)
             if response.status == 200:
@@ -205,17 +207,6 @@ class FleetTokens:
     scopes_granted: tuple[str, ...]
 
 
-def _granted(body: Mapping[str, Any], access_token: str) -> tuple[str, ...]:
-    """The granted scopes: the answer's ``scope``, else the access token's ``scp``."""
-    scope = body.get("scope")
-    if isinstance(scope, str) and scope.strip():
-        return tuple(scope.split())
-    scp = decode_jwt_claims(access_token).get("scp")
-    if isinstance(scp, list):
-        return tuple(item for item in scp if isinstance(item, str))
-    return ()
-
-
 def read_tokens(body: dict[str, Any], endpoints: FleetEndpoints) -> FleetTokens:
     """Read a token answer as every path does (times anchored on this machine's clock).
 
@@ -225,10 +216,9 @@ def read_tokens(body: dict[str, Any], endpoints: FleetEndpoints) -> FleetTokens:
     Raises:
         TeslaSsoTemporaryError: UNEXPECTED_RESPONSE, tokens missing or unreadable.
     """
-    tokens = token_set_from_response(body, trusted_base=endpoints.token_base)
+    tokens = token_set_from_response(body, trusted_base=endpoints.token_base, app=True)
     return FleetTokens(
-        replace(tokens, issuer=endpoints.token_base),
-        _granted(body, tokens.access_token),
+        replace(tokens, issuer=endpoints.token_base), tokens.scopes or ()
     )
 
 
