@@ -14,10 +14,16 @@ from playwright.sync_api import expect
 from .journey import PASSWORD, Journey, check
 
 FLEET_EMAIL = "fleet@example.com"  # an account of scenario.json without captcha or MFA
+# What the new account's sensors say once it is set up.
+FLEET_STATES = {
+    "sensor.fleet_example_com_status": "valid",
+    "sensor.fleet_example_com_token_kind": "fleet_api",
+    "sensor.fleet_example_com_api_access": "accepted",
+}
 
 
 class FleetJourney(Journey):
-    """Fleet API with one's own app: scopes, Tesla's sign-in and consent, the entry."""
+    """Fleet API with one's own app: Tesla's sign-in and consent, the entry and its health."""
 
     name = "sign in with one's own Tesla app (Fleet API)"
 
@@ -56,3 +62,11 @@ class FleetJourney(Journey):
         )
         titles = [entry["title"] for entry in entries]
         check(FLEET_EMAIL in titles, f"no entry named {FLEET_EMAIL}: {titles}")
+        # Set-up checked the Fleet token at the (emulated) Fleet API's users/me.
+        for entity, state in FLEET_STATES.items():
+            page.wait_for_function(
+                "([entity, state]) => document.querySelector('home-assistant')"
+                ".hass.states[entity]?.state === state",
+                arg=[entity, state],
+                timeout=15_000,
+            )
