@@ -12,15 +12,18 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant import block_async_io
 from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.tesla_token.const import DEFAULT_OPTIONS, DOMAIN
 from custom_components.tesla_token.sso import TokenSet
 from emulator import Emulator
 
+from .flow_helpers import FlowDriver, RestFlow
 from .ha_trust import trust_emulator_ca
 from .helpers import EMAIL, entry_data, mint_token_set
 from .leak_guard import LeakGuard
@@ -254,3 +257,21 @@ async def init_integration(
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     return mock_config_entry
+
+
+@pytest.fixture
+def flow(hass: HomeAssistant, leak_guard: LeakGuard) -> FlowDriver:
+    """Drives the flows; every result it gets is checked for leaks and translations."""
+    return FlowDriver(hass, leak_guard)
+
+
+@pytest.fixture
+async def rest(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, leak_guard: LeakGuard
+) -> RestFlow:
+    """The flow API of a Home Assistant with the `config` integration (the frontend's)."""
+    assert await async_setup_component(hass, "config", {})
+    # The integration's dependency (auth, websocket_api) registers routes: before the test
+    # client freezes the router, as Home Assistant loads them at start.
+    assert await async_setup_component(hass, "application_credentials", {})
+    return RestFlow(await hass_client(), leak_guard)

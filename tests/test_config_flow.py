@@ -23,11 +23,9 @@ from homeassistant.const import CONF_ACCESS_TOKEN
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
-from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.tesla_token.config_flow import TeslaTokenConfigFlow
 from custom_components.tesla_token.const import (
@@ -66,26 +64,6 @@ from .flow_helpers import (
     suggested,
 )
 from .frontend import initial_data, literal_text, submitted
-from .leak_guard import LeakGuard
-
-
-@pytest.fixture
-def flow(hass: HomeAssistant, leak_guard: LeakGuard) -> FlowDriver:
-    """Drives the config flow; every result it gets is checked for leaks and translations."""
-    return FlowDriver(hass, leak_guard)
-
-
-@pytest.fixture
-async def rest(
-    hass: HomeAssistant, hass_client: ClientSessionGenerator, leak_guard: LeakGuard
-) -> RestFlow:
-    """The flow API of a Home Assistant with the `config` integration (the frontend's)."""
-    assert await async_setup_component(hass, "config", {})
-    # The integration's dependency (auth, websocket_api) registers routes: before the test
-    # client freezes the router, as Home Assistant loads them at start.
-    assert await async_setup_component(hass, "application_credentials", {})
-    return RestFlow(await hass_client(), leak_guard)
-
 
 # --- Email and password --------------------------------------------------------------------
 

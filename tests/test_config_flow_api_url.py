@@ -13,9 +13,7 @@ from urllib.parse import urlsplit
 from homeassistant.config_entries import ConfigEntry, ConfigFlowResult
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.setup import async_setup_component
 import pytest
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.tesla_token.const import DOMAIN
 from emulator import Emulator
@@ -33,25 +31,6 @@ from .flow_helpers import (
     suggested,
 )
 from .frontend import initial_data, submitted
-from .leak_guard import LeakGuard
-
-
-@pytest.fixture
-def flow(hass: HomeAssistant, leak_guard: LeakGuard) -> FlowDriver:
-    """Drives the config flow; every result it gets is checked for leaks and translations."""
-    return FlowDriver(hass, leak_guard)
-
-
-@pytest.fixture
-async def rest(
-    hass: HomeAssistant, hass_client: ClientSessionGenerator, leak_guard: LeakGuard
-) -> RestFlow:
-    """The flow API of a Home Assistant with the `config` integration (the frontend's)."""
-    assert await async_setup_component(hass, "config", {})
-    # The integration's dependency (auth, websocket_api) registers routes: before the test
-    # client freezes the router, as Home Assistant loads them at start.
-    assert await async_setup_component(hass, "application_credentials", {})
-    return RestFlow(await hass_client(), leak_guard)
 
 
 def api_server(emulator: Emulator, host: str = "localhost") -> str:

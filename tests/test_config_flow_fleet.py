@@ -68,12 +68,6 @@ pytestmark = pytest.mark.usefixtures("current_request_with_host")
 
 
 @pytest.fixture
-def flow(hass: HomeAssistant, leak_guard: LeakGuard) -> FlowDriver:
-    """Drives the config flow; every result it gets is checked for leaks and translations."""
-    return FlowDriver(hass, leak_guard)
-
-
-@pytest.fixture
 async def app(hass: HomeAssistant, emulator: Emulator) -> Emulator:
     """The emulator with the person's app registered, and its application credential."""
     emulator.register_app(APP_ID, APP_SECRET, [REDIRECT], name="My app")

@@ -13,7 +13,6 @@ from custom_components.tesla_token.const import DEFAULT_OPTIONS
 from emulator import Emulator
 
 from .flow_helpers import FlowDriver, suggested
-from .leak_guard import LeakGuard
 
 CHANGED = {
     "refresh_mode": "before_expiry",
@@ -24,12 +23,6 @@ CHANGED = {
     "api_check": False,
     "connection_choice": "tls12",
 }
-
-
-@pytest.fixture
-def flow(hass: HomeAssistant, leak_guard: LeakGuard) -> FlowDriver:
-    """Drives the flows; every result it gets is checked for leaks and translations."""
-    return FlowDriver(hass, leak_guard)
 
 
 @pytest.fixture
