@@ -34,68 +34,35 @@ from .const import (
 from .shown_text import markdown_text, plain_text
 from .token_store import tokens_refused
 
-# Every issue of an entry: its id is the key and the entry id.
-_ENTRY_ISSUES = (
-    ISSUE_REFRESH_FAILING,
-    ISSUE_API_REJECTED,
-    ISSUE_CLOCK_SKEW,
-    ISSUE_REFRESH_TOKEN_EXPIRING,
-    ISSUE_SCOPE_NOT_GRANTED,
-)
-
-
-def _issue_id(key: str, entry_id: str) -> str:
-    return f"{key}_{entry_id}"
-
 
 def refresh_failing_issue_id(entry_id: str) -> str:
     """Return the id of an entry's "refreshing keeps failing" issue."""
-    return _issue_id(ISSUE_REFRESH_FAILING, entry_id)
+    return f"{ISSUE_REFRESH_FAILING}_{entry_id}"
+
+
+def api_rejected_issue_id(entry_id: str) -> str:
+    """Return the id of an entry's "Tesla's API refuses the token" issue."""
+    return f"{ISSUE_API_REJECTED}_{entry_id}"
 
 
 def clock_skew_issue_id(entry_id: str) -> str:
     """Return the id of an entry's "the clocks disagree" issue."""
-    return _issue_id(ISSUE_CLOCK_SKEW, entry_id)
+    return f"{ISSUE_CLOCK_SKEW}_{entry_id}"
 
 
-def _account(entry: ConfigEntry) -> dict[str, str]:
-    """The account's email address for a title (plain) and a description (markdown).
-
-    It came from Tesla: shown only cleaned, each text its own way.
-    """
-    email = str(entry.data.get(CONF_EMAIL) or entry.title)
-    return {"account": plain_text(email), "account_text": markdown_text(email)}
+def refresh_token_expiring_issue_id(entry_id: str) -> str:
+    """Return the id of an entry's "the refresh token runs out soon" issue."""
+    return f"{ISSUE_REFRESH_TOKEN_EXPIRING}_{entry_id}"
 
 
-def _when(timestamp: datetime) -> str:
-    return dt_util.as_local(timestamp).strftime("%Y-%m-%d %H:%M")
+def scope_not_granted_issue_id(entry_id: str) -> str:
+    """Return the id of an entry's "a chosen scope was not granted" issue."""
+    return f"{ISSUE_SCOPE_NOT_GRANTED}_{entry_id}"
 
 
-@callback
-def _async_create(
-    hass: HomeAssistant,
-    entry: ConfigEntry,
-    key: str,
-    severity: ir.IssueSeverity,
-    placeholders: dict[str, str],
-    *,
-    translation_key: str | None = None,
-) -> None:
-    """Raise (or update) an entry's issue `key`; it fixes itself, so none is fixable."""
-    ir.async_create_issue(
-        hass,
-        DOMAIN,
-        _issue_id(key, entry.entry_id),
-        is_fixable=False,
-        severity=severity,
-        translation_key=translation_key or key,
-        translation_placeholders=placeholders,
-    )
-
-
-@callback
-def _async_delete(hass: HomeAssistant, key: str, entry_id: str) -> None:
-    ir.async_delete_issue(hass, DOMAIN, _issue_id(key, entry_id))
+def _email(entry: ConfigEntry) -> str:
+    """Return the account's email address (it came from Tesla: shown only cleaned)."""
+    return str(entry.data.get(CONF_EMAIL) or entry.title)
 
 
 @callback
@@ -103,19 +70,26 @@ def async_create_refresh_failing_issue(
     hass: HomeAssistant, entry: ConfigEntry, since: datetime
 ) -> None:
     """Tell the person that refreshing has failed for longer than the grace period."""
-    _async_create(
+    ir.async_create_issue(
         hass,
-        entry,
-        ISSUE_REFRESH_FAILING,
-        ir.IssueSeverity.WARNING,
-        {**_account(entry), "since": _when(since)},
+        DOMAIN,
+        refresh_failing_issue_id(entry.entry_id),
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=ISSUE_REFRESH_FAILING,
+        # The title is plain text, the description markdown: each gets the email its own way.
+        translation_placeholders={
+            "account": plain_text(_email(entry)),
+            "account_text": markdown_text(_email(entry)),
+            "since": dt_util.as_local(since).strftime("%Y-%m-%d %H:%M"),
+        },
     )
 
 
 @callback
 def async_delete_refresh_failing_issue(hass: HomeAssistant, entry_id: str) -> None:
     """Remove the "refreshing keeps failing" issue."""
-    _async_delete(hass, ISSUE_REFRESH_FAILING, entry_id)
+    ir.async_delete_issue(hass, DOMAIN, refresh_failing_issue_id(entry_id))
 
 
 @callback
@@ -129,19 +103,25 @@ def async_create_api_rejected_issue(
         entry: the entry whose token was refused.
         connections: the connection profiles tried, in order (e.g. "http2, tls12, http11").
     """
-    _async_create(
+    ir.async_create_issue(
         hass,
-        entry,
-        ISSUE_API_REJECTED,
-        ir.IssueSeverity.ERROR,
-        {**_account(entry), "connections": connections},
+        DOMAIN,
+        api_rejected_issue_id(entry.entry_id),
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=ISSUE_API_REJECTED,
+        translation_placeholders={
+            "account": plain_text(_email(entry)),
+            "account_text": markdown_text(_email(entry)),
+            "connections": connections,
+        },
     )
 
 
 @callback
 def async_delete_api_rejected_issue(hass: HomeAssistant, entry_id: str) -> None:
     """Remove the "Tesla's API refuses the token" issue."""
-    _async_delete(hass, ISSUE_API_REJECTED, entry_id)
+    ir.async_delete_issue(hass, DOMAIN, api_rejected_issue_id(entry_id))
 
 
 @callback
@@ -155,23 +135,25 @@ def async_update_clock_skew_issue(
         entry: the entry whose refresh measured the offset.
         offset: seconds Tesla's clock is ahead of this one (negative: behind), if known.
     """
+    issue_id = clock_skew_issue_id(entry.entry_id)
     if offset is None or not needs_issue(offset, entry.data):
-        _async_delete(hass, ISSUE_CLOCK_SKEW, entry.entry_id)
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
         return
     hours, minutes = hours_and_minutes(offset)
-    _async_create(
+    ir.async_create_issue(
         hass,
-        entry,
-        ISSUE_CLOCK_SKEW,
-        ir.IssueSeverity.WARNING,
+        DOMAIN,
+        issue_id,
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        # Home Assistant's clock is ahead of Tesla's when Tesla's is behind.
+        translation_key=ISSUE_CLOCK_AHEAD if offset < 0 else ISSUE_CLOCK_BEHIND,
         # The account shows only in the description, which is markdown.
-        {
-            "account": _account(entry)["account_text"],
+        translation_placeholders={
+            "account": markdown_text(_email(entry)),
             "hours": str(hours),
             "minutes": str(minutes),
         },
-        # Home Assistant's clock is ahead of Tesla's when Tesla's is behind.
-        translation_key=ISSUE_CLOCK_AHEAD if offset < 0 else ISSUE_CLOCK_BEHIND,
     )
 
 
@@ -186,38 +168,54 @@ def async_update_fleet_issues(
     scope the person chose that Tesla did not grant: until a sign-in grants it.
     """
     data = entry.data
+    account = {
+        "account": plain_text(_email(entry)),
+        "account_text": markdown_text(_email(entry)),
+    }
+    expiring_id = refresh_token_expiring_issue_id(entry.entry_id)
     expires_at = refresh_token_expires_at(data)
     if (
         expires_at is None
         or tokens_refused(data)
         or not refresh_token_expiring(data, now)
     ):
-        _async_delete(hass, ISSUE_REFRESH_TOKEN_EXPIRING, entry.entry_id)
+        ir.async_delete_issue(hass, DOMAIN, expiring_id)
     else:
-        _async_create(
+        ir.async_create_issue(
             hass,
-            entry,
-            ISSUE_REFRESH_TOKEN_EXPIRING,
-            ir.IssueSeverity.ERROR,
-            {
-                **_account(entry),
-                "expires": _when(dt_util.utc_from_timestamp(expires_at)),
+            DOMAIN,
+            expiring_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key=ISSUE_REFRESH_TOKEN_EXPIRING,
+            translation_placeholders={
+                **account,
+                "expires": dt_util.as_local(
+                    dt_util.utc_from_timestamp(expires_at)
+                ).strftime("%Y-%m-%d %H:%M"),
             },
         )
-    if missing := scopes_missing(data):
-        _async_create(
-            hass,
-            entry,
-            ISSUE_SCOPE_NOT_GRANTED,
-            ir.IssueSeverity.WARNING,
-            {**_account(entry), "scopes": ", ".join(missing)},
-        )
-    else:
-        _async_delete(hass, ISSUE_SCOPE_NOT_GRANTED, entry.entry_id)
+    scope_id = scope_not_granted_issue_id(entry.entry_id)
+    missing = scopes_missing(data)
+    if not missing:
+        ir.async_delete_issue(hass, DOMAIN, scope_id)
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        scope_id,
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=ISSUE_SCOPE_NOT_GRANTED,
+        translation_placeholders={**account, "scopes": ", ".join(missing)},
+    )
 
 
 @callback
 def async_delete_issues(hass: HomeAssistant, entry_id: str) -> None:
     """Remove the entry's issues (it is unloaded or removed)."""
-    for key in _ENTRY_ISSUES:
-        _async_delete(hass, key, entry_id)
+    async_delete_refresh_failing_issue(hass, entry_id)
+    async_delete_api_rejected_issue(hass, entry_id)
+    ir.async_delete_issue(hass, DOMAIN, clock_skew_issue_id(entry_id))
+    ir.async_delete_issue(hass, DOMAIN, refresh_token_expiring_issue_id(entry_id))
+    ir.async_delete_issue(hass, DOMAIN, scope_not_granted_issue_id(entry_id))
