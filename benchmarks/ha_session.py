@@ -350,8 +350,11 @@ async def test_refusing_a_long_paste(
     Timed from sending the request to Home Assistant's REST API to holding the form with the
     error; nothing is sent to Tesla. Also: the SSO client reading such a paste itself.
     """
-    if not await async_setup_component(hass, "config", {}):
-        raise RuntimeError("Home Assistant's config API did not set up")
+    # The integration's dependencies (application_credentials: auth, websocket_api) register
+    # routes: before the test client freezes the router, as Home Assistant loads them at start.
+    for component in ("config", "application_credentials"):
+        if not await async_setup_component(hass, component, {}):
+            raise RuntimeError(f"Home Assistant's {component} did not set up")
     client = await hass_client()
     figures: dict[str, Any] = {"runs": PASTE_RUNS, "bytes": PASTE_BYTES}
     for method, field in (("browser", "callback_url"), ("token", "refresh_token")):
