@@ -405,24 +405,6 @@ async def test_reauth_of_a_fleet_entry_signs_in_with_its_app_again(
     assert stored["refresh_token"] == entry.data["refresh_token"]
 
 
-async def test_reauth_with_another_account_keeps_the_entry(
-    hass: HomeAssistant,
-    flow: FlowDriver,
-    hass_client_no_auth: ClientSessionGenerator,
-    app: Emulator,
-) -> None:
-    entry = await add_fleet_entry(hass, flow, hass_client_no_auth, app)
-    kept = entry.data["refresh_token"]
-    result = await flow.start_reauth(entry)
-    result = await flow.submit(result, fleet_form(app))
-
-    result = await come_back(hass, flow, hass_client_no_auth, result, SECOND)
-
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reauth_account_mismatch"
-    assert entry.data["refresh_token"] == kept
-
-
 async def test_reauth_with_another_app_keeps_the_entry(
     hass: HomeAssistant,
     flow: FlowDriver,
@@ -477,21 +459,32 @@ async def test_reconfigure_of_a_fleet_entry_changes_scopes_through_a_new_sign_in
     assert len(hass.config_entries.async_entries(DOMAIN)) == 1
 
 
-async def test_reconfigure_with_another_account_keeps_the_entry(
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        ("reauth", "reauth_account_mismatch"),
+        ("reconfigure", "reconfigure_account_mismatch"),
+    ],
+)
+async def test_another_account_keeps_the_entry(
+    *,
     hass: HomeAssistant,
     flow: FlowDriver,
     hass_client_no_auth: ClientSessionGenerator,
     app: Emulator,
+    source: str,
+    reason: str,
 ) -> None:
+    """Signing in again or reconfiguring with another Tesla account changes nothing."""
     entry = await add_fleet_entry(hass, flow, hass_client_no_auth, app)
     kept = entry.data["refresh_token"]
-    result = await flow.start_reconfigure(entry)
-    result = await flow.submit(result, fleet_form(app))
+    start = flow.start_reauth if source == "reauth" else flow.start_reconfigure
+    result = await flow.submit(await start(entry), fleet_form(app))
 
     result = await come_back(hass, flow, hass_client_no_auth, result, SECOND)
 
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reconfigure_account_mismatch"
+    assert result["reason"] == reason
     assert entry.data["refresh_token"] == kept
 
 
