@@ -46,7 +46,7 @@ from custom_components.tesla_token.fleet_oauth import (
     requested_scopes,
 )
 from custom_components.tesla_token.flow_input import ServerChoice
-from custom_components.tesla_token.sso import Region
+from custom_components.tesla_token.sso import FLEET_API_BASES, Region
 from emulator import Emulator, Fault, FaultKind
 
 from .emulator.fleet_helpers import (
@@ -57,6 +57,8 @@ from .emulator.fleet_helpers import (
     fleet_tokens,
     register,
 )
+from .sso.helpers import ToEmulator
+from .sso.jwts import make_jwt
 
 CREDENTIAL = ClientCredential(APP_ID, APP_SECRET, "My Tesla app")
 
@@ -250,11 +252,29 @@ async def test_the_account_email_from_users_me(
         await fleet_tokens(http, app, email=EMAIL, scope="openid offline_access")
     )["access_token"]
 
-    assert await async_account_email(transport, app.base_url, with_user_data) == EMAIL
+    emulated = ServerChoice(Region.GLOBAL, auth_url=app.global_sso)
+    assert await async_account_email(transport, emulated, with_user_data) == EMAIL
     # No user_data: Tesla answers 403; nothing is known.
-    assert await async_account_email(transport, app.base_url, without) is None
+    assert await async_account_email(transport, emulated, without) is None
     app.state.set_fault("users_me", Fault(FaultKind.MALFORMED_JSON))
-    assert await async_account_email(transport, app.base_url, with_user_data) is None
+    assert await async_account_email(transport, emulated, with_user_data) is None
+
+
+async def test_the_account_email_from_the_accounts_region(
+    hass: HomeAssistant, app: Emulator, http: aiohttp.ClientSession
+) -> None:
+    """With Tesla's servers users/me is asked at the account's regional Fleet API base."""
+    to_tesla = ToEmulator(app, http)
+    tesla = ServerChoice(Region.GLOBAL)
+    token = (await fleet_tokens(http, app))["access_token"]
+
+    assert await async_account_email(to_tesla, tesla, token) == EMAIL
+    # The token says ou_code NA: North America's base, without asking users/region.
+    assert to_tesla.asked == [f"{FLEET_API_BASES['na']}/api/1/users/me"]
+
+    to_tesla.asked.clear()
+    assert await async_account_email(to_tesla, tesla, make_jwt({"sub": "u"})) is None
+    assert to_tesla.asked == [f"{FLEET_API_BASES['na']}/api/1/users/region"]
 
 
 async def test_the_demo_credential_is_one_home_assistant_reads(

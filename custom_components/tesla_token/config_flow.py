@@ -446,7 +446,7 @@ class TeslaTokenConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
             tokens.email
             or await async_account_email(
                 await async_token_transport(self.hass, self._connection),
-                endpoints.audience,
+                self._server,
                 tokens.access_token,
             )
             or self._sign_in.email

@@ -31,6 +31,7 @@ from .flow_input import ServerChoice
 from .flow_schemas import DEFAULT_SCOPES, FIXED_SCOPES, OPTIONAL_SCOPES
 from .sso import Region, TeslaSsoError, TokenSet, Transport
 from .sso.const import FLEET_API_BASES, FLEET_AUTH_TOKEN_URL, SSO_BASES
+from .sso.fleet_api import fleet_api_base
 from .sso.token_endpoint import token_set_from_response
 
 _USERS_ME_PATH: Final = "/api/1/users/me"
@@ -223,12 +224,20 @@ def read_tokens(body: dict[str, Any], endpoints: FleetEndpoints) -> FleetTokens:
 
 
 async def async_account_email(
-    transport: Transport, api_base: str, access_token: str
+    transport: Transport, server: ServerChoice, access_token: str
 ) -> str | None:
     """The account's email from the Fleet API's ``users/me`` (needs ``user_data``).
 
-    For tokens whose id_token names none. Never raises: no answer is no email.
+    For tokens whose id_token names none. Asked at the custom server's API, or at the
+    account's regional base of Tesla's Fleet API. Never raises: no answer is no email.
     """
+    api_base = (
+        server.api_base
+        if server.auth_url
+        else await fleet_api_base(transport, access_token, server.region)
+    )
+    if api_base is None:
+        return None
     try:
         response = await transport.send(
             "GET",

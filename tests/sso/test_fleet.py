@@ -7,11 +7,6 @@ emulator (same path and body) and remembers the URL the client asked for.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import urlsplit
-
 import aiohttp
 from freezegun.api import FrozenDateTimeFactory
 import pytest
@@ -22,7 +17,6 @@ from custom_components.tesla_token.sso import (
     SSO_BASES,
     AiohttpTransport,
     ApiAccess,
-    HttpResponse,
     Region,
     TeslaSso,
     TeslaSsoTokenRefusedError,
@@ -37,40 +31,11 @@ from custom_components.tesla_token.sso.urls import trusted_token_issuer
 from emulator import Emulator, Fault, FaultKind
 from tests.helpers import APP_ID, mint_fleet_token_set
 
+from .helpers import ToEmulator
 from .jwts import make_jwt
 
 USERS_ME = "/api/1/users/me"
 FLEET_ISS = "https://fleet-auth.prd.vn.cloud.tesla.com/oauth2/v3/nts"
-
-
-@dataclass
-class ToEmulator:
-    """A transport that sends every request to the emulator's origin instead of Tesla's."""
-
-    emulator: Emulator
-    session: aiohttp.ClientSession
-    asked: list[str] = field(default_factory=list)
-
-    async def send(
-        self,
-        method: str,
-        url: str,
-        *,
-        params: Mapping[str, str] | None = None,
-        form: Mapping[str, str] | None = None,
-        json_body: Mapping[str, Any] | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> HttpResponse:
-        self.asked.append(url)
-        parts = urlsplit(url)
-        return await AiohttpTransport(self.session, 30).send(
-            method,
-            f"{self.emulator.base_url}{parts.path}",
-            params=params,
-            form=form,
-            json_body=json_body,
-            headers=headers,
-        )
 
 
 def app_token_requests(emulator: Emulator) -> list[tuple[str, tuple[str, ...]]]:
