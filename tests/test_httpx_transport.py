@@ -29,7 +29,7 @@ from emulator import Emulator, Fault, FaultKind
 
 from .helpers import EMAIL
 from .sso.helpers import raises_sso
-from .sso.odd_server import OddServer, html, json_answer, redirect
+from .sso.odd_server import EndlessPage, OddServer, html, json_answer, redirect
 
 PATH = "/oauth2/v3/token"
 # 6400 bytes that do not compress.
@@ -156,25 +156,12 @@ async def test_a_compression_bomb_is_refused_without_inflating_it(
 async def test_an_endless_answer_is_cut_off(
     odd_server: OddServer, transport: HttpxTransport
 ) -> None:
-    sent = 0
-
-    async def endless(request: web.Request) -> web.StreamResponse:
-        nonlocal sent
-        response = web.StreamResponse(headers={"Content-Type": "text/html"})
-        await response.prepare(request)
-        try:
-            while sent < 32 * MIB:  # then it stalls, as a slow server would
-                await response.write(b"<p>" + b" " * (64 * 1024))
-                sent += 64 * 1024
-            await asyncio.sleep(30)
-        except ConnectionError:
-            pass  # the client hung up: what the test wants
-        return response
+    endless = EndlessPage(limit=32 * MIB)
 
     odd_server.on("GET", PATH, endless)
     with raises_sso(TemporaryFailure.UNEXPECTED_RESPONSE, match="more than"):
         await transport.send("GET", url(odd_server))
-    assert sent < 32 * MIB
+    assert endless.sent < 32 * MIB
 
 
 def encoded(body: bytes, encoding: str) -> bytes:

@@ -6,7 +6,9 @@ loudly (UNEXPECTED_RESPONSE naming what is missing) instead of guessing.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 import inspect
 import json
 from typing import Any
@@ -40,6 +42,27 @@ def json_answer(data: Any, status: int = 200) -> Answer:
 def redirect(location: str, status: int = 302) -> Answer:
     """Always redirect there."""
     return lambda _: web.Response(status=status, headers={"Location": location})
+
+
+@dataclass
+class EndlessPage:
+    """An answer that keeps sending a page (then stalls, as a slow server would)."""
+
+    limit: int  # bytes sent before it stalls
+    sent: int = 0
+
+    async def __call__(self, request: web.Request) -> web.StreamResponse:
+        """Send 64 KiB chunks until the limit or until the client hangs up."""
+        response = web.StreamResponse(headers={"Content-Type": "text/html"})
+        await response.prepare(request)
+        try:
+            while self.sent < self.limit:
+                await response.write(b"<p>" + b" " * (64 * 1024))
+                self.sent += 64 * 1024
+            await asyncio.sleep(30)
+        except ConnectionError:
+            pass  # the client hung up: what the tests want
+        return response
 
 
 class OddServer:

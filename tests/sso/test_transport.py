@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import tracemalloc
 import zlib
@@ -21,7 +20,7 @@ from custom_components.tesla_token.sso.transport import (
 from tests.sso.helpers import raises_sso
 
 from .jwts import make_jwt
-from .odd_server import SIGN_IN_PAGE, OddServer, html
+from .odd_server import SIGN_IN_PAGE, EndlessPage, OddServer, html
 from .test_hostile_input import SVG, captcha_page
 
 AUTHORIZE = "/oauth2/v3/authorize"
@@ -135,25 +134,12 @@ async def test_an_endless_answer_is_cut_off(
     odd_server: OddServer, plain_http: aiohttp.ClientSession
 ) -> None:
     """A server that keeps sending is dropped at the limit, not read until the timeout."""
-    sent = 0
-
-    async def endless(request: web.Request) -> web.StreamResponse:
-        nonlocal sent
-        response = web.StreamResponse(headers={"Content-Type": "text/html"})
-        await response.prepare(request)
-        try:
-            while sent < 32 * MIB:  # then it stalls, as a slow server would
-                await response.write(b"<p>" + b" " * (64 * 1024))
-                sent += 64 * 1024
-            await asyncio.sleep(30)
-        except ConnectionError:
-            pass  # the client hung up: what the test wants
-        return response
+    endless = EndlessPage(limit=32 * MIB)
 
     odd_server.on("POST", TOKEN, endless)
     with raises_sso(TemporaryFailure.UNEXPECTED_RESPONSE, match="more than"):
         await refresh(odd_server, plain_http)
-    assert sent < 32 * MIB
+    assert endless.sent < 32 * MIB
 
 
 NOW = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC
